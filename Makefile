@@ -1,0 +1,34 @@
+# Two commands for a fresh machine with only python3 and pip: `make book` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+READY := $(VENV)/.ready
+
+.PHONY: setup book test bench chromium clean
+
+setup: $(READY)
+
+# torch is pinned first so pip takes the CPU build; the package's own range then installs nothing more.
+$(READY): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[book,test]'
+	touch $(READY)
+
+book: $(READY)
+	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+
+# The browser test drives Debian's chromium; install it when it is missing and we may.
+chromium:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		(apt-get update -qq && apt-get install -y -qq chromium >/dev/null); } || \
+		echo "chromium not installed: the browser test will fail"
+
+test: $(READY) chromium
+	$(BIN)/python -m pytest -ra
+
+bench: $(READY)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf _build

@@ -1,0 +1,119 @@
+"""Every lecture claim as data: the experiment that tests it, its effect size and the threshold it must pass.
+
+The one registry that chapters, lecture pages, tests and benchmarks all read.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import experiments as ex
+from .validation import check_choice, check_int
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim of the lectures and how an experiment measures it."""
+
+    id: str
+    lecture: int
+    stage: int
+    statement: str
+    experiment: str
+    measure: Callable[[int], float]
+    effect: str
+    threshold: float
+
+    def verify(self, seed: int = 0) -> Verdict:
+        """Run the experiment on `seed` and compare its effect with the threshold."""
+        check_int("seed", seed, 0, 2**31 - 1)
+        effect = float(self.measure(seed))
+        return Verdict(self.id, seed, effect, self.threshold, effect >= self.threshold)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of one claim on one seed."""
+
+    claim_id: str
+    seed: int
+    effect: float
+    threshold: float
+    holds: bool
+
+    def __str__(self) -> str:
+        claim = CLAIMS[self.claim_id]
+        mark = "holds" if self.holds else "does NOT hold"
+        return (f"Claim '{self.claim_id}' {mark} on seed {self.seed}: {claim.effect} = {self.effect:.3f} "
+                f"(threshold {self.threshold:g}).")
+
+    def _repr_markdown_(self) -> str:
+        claim = CLAIMS[self.claim_id]
+        mark = "✅ holds" if self.holds else "❌ does not hold"
+        return (f"**Verdict: {mark}.** *{claim.statement}* {claim.effect.capitalize()}: "
+                f"**{self.effect:.2f}**, threshold {self.threshold:g} (seed {self.seed}).")
+
+
+def _cleaning_gain(seed: int) -> float:
+    return ex.cleaning_run(seed=seed)["fact_accuracy"] - ex.cleaning_run(filters=(), seed=seed)["fact_accuracy"]
+
+
+def _size_gain(seed: int) -> float:
+    runs = ex.scaling_sweep(seed=seed)["runs"]
+    return 1 - runs[-1]["val_loss"] / runs[0]["val_loss"]
+
+
+def _data_gain(seed: int) -> float:
+    checkpoints = ex.scaling_sweep(seed=seed)["runs"][-1]["checkpoints"]
+    quarter = min(checkpoints, key=lambda c: abs(c["step"] - checkpoints[-1]["step"] / 4))
+    return 1 - checkpoints[-1]["val_loss"] / quarter["val_loss"]
+
+
+def _knows_not_answers(seed: int) -> float:
+    result = ex.base_knowledge(seed)
+    return result["fact_accuracy"] - result["qa_accuracy"]
+
+
+CLAIMS: dict[str, Claim] = {
+    c.id: c
+    for c in (
+        Claim(
+            "self-supervised-learns-facts", 6, 1,
+            "Predicting the next token of raw biographies, with no labels, teaches the model the world's facts.",
+            "base_knowledge", lambda seed: ex.base_knowledge(seed)["fact_accuracy"],
+            "share of facts the base model completes correctly", 0.8,
+        ),
+        Claim(
+            "cleaning-matters", 6, 1,
+            "Web text must be cleaned: with junk, spam and duplicates filtered out, the same training "
+            "budget learns many more facts.",
+            "cleaning_run", _cleaning_gain,
+            "fact accuracy with all filters minus fact accuracy on the dirty corpus", 0.2,
+        ),
+        Claim(
+            "bigger-models-help", 6, 1,
+            "A bigger model trained on the same tokens reaches a lower loss on text it has not seen.",
+            "scaling_sweep", _size_gain,
+            "relative drop in held-out loss from the smallest to the largest model", 0.4,
+        ),
+        Claim(
+            "more-data-helps", 6, 1,
+            "The same model keeps lowering its held-out loss as it reads more tokens.",
+            "scaling_sweep", _data_gain,
+            "relative drop in held-out loss of the largest model from a quarter of its tokens to all of them", 0.4,
+        ),
+        Claim(
+            "knows-but-cannot-answer", 6, 1,
+            "The pre-trained model completes 'X was born in' correctly but cannot answer 'Where was X born?': "
+            "it has the knowledge without knowing how to use it.",
+            "base_knowledge", _knows_not_answers,
+            "fact-completion accuracy minus question-answering accuracy", 0.6,
+        ),
+    )
+}
+
+
+def verify(claim_id: str, seed: int = 0) -> Verdict:
+    """Run the claim's experiment on `seed` and return its verdict (effect, threshold, holds)."""
+    check_choice("claim_id", claim_id, CLAIMS)
+    return CLAIMS[claim_id].verify(seed)

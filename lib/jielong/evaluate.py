@@ -1,0 +1,108 @@
+"""Measuring a model: loss and perplexity on text, fact completion and question answering by exact match.
+
+Defined in the chapter "Stage 1: pre-training".
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+from transformers import PreTrainedModel, PreTrainedTokenizerFast
+
+from .train import tokenize_documents
+from .validation import check_int
+from .worlds import ATTRIBUTES, QA, Person, fact_prompt
+
+BATCH = 256
+
+
+def _batches(items: Sequence, size: int = BATCH):
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+@torch.no_grad()
+def mean_loss(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, texts: list[str]) -> float:
+    """Mean next-token cross-entropy (nats per token) over `texts`."""
+    if not texts:
+        raise ValueError("texts must hold at least one document")
+    model.eval()
+    total, count = 0.0, 0
+    for docs in _batches(tokenize_documents(tokenizer, texts), 128):
+        batch = tokenizer.pad(docs, return_tensors="pt").to(model.device)
+        logits = model(**batch).logits[:, :-1].float()
+        target = batch["input_ids"][:, 1:].masked_fill(batch["attention_mask"][:, 1:] == 0, -100)
+        total += torch.nn.functional.cross_entropy(
+            logits.reshape(-1, logits.size(-1)), target.reshape(-1), ignore_index=-100, reduction="sum"
+        ).item()
+        count += int((target != -100).sum())
+    return total / count
+
+
+def perplexity(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, texts: list[str]) -> float:
+    """exp(mean loss): how many tokens the model is, on average, hesitating between."""
+    return math.exp(mean_loss(model, tokenizer, texts))
+
+
+@torch.no_grad()
+def complete(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerFast,
+    prompts: list[str],
+    max_new_tokens: int = 8,
+    chat: bool = False,
+) -> list[str]:
+    """Greedy continuations of `prompts` (as chat questions when `chat`), cut at the end of the sentence."""
+    check_int("max_new_tokens", max_new_tokens, 1, 200)
+    model.eval()
+    if chat:
+        texts = [tokenizer.apply_chat_template([{"role": "user", "content": p}], tokenize=False,
+                                               add_generation_prompt=True) for p in prompts]
+        ids = tokenizer(texts, add_special_tokens=False)["input_ids"]
+    else:
+        ids = [[tokenizer.bos_token_id, *x] for x in tokenizer(prompts, add_special_tokens=False)["input_ids"]]
+    stops = [tokenizer.eos_token_id, tokenizer.convert_tokens_to_ids("<|end|>")]
+    out: list[str] = []
+    for chunk in _batches(ids):
+        width = max(map(len, chunk))
+        # Left padding, so that every prompt ends where generation starts.
+        input_ids = torch.tensor([[tokenizer.pad_token_id] * (width - len(x)) + x for x in chunk])
+        mask = torch.tensor([[0] * (width - len(x)) + [1] * len(x) for x in chunk])
+        gen = model.generate(
+            input_ids=input_ids.to(model.device), attention_mask=mask.to(model.device),
+            max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=tokenizer.pad_token_id,
+            eos_token_id=stops,
+        )
+        for row in gen[:, width:].tolist():
+            text = tokenizer.decode(row, skip_special_tokens=True)
+            out.append(text.split(".")[0].strip() if not chat else text.strip())
+    return out
+
+
+def fact_completions(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast,
+                     people: Sequence[Person], attributes: Sequence[str] = ATTRIBUTES) -> list[tuple[str, str, str]]:
+    """(prompt, expected, generated) for every person and attribute, e.g. ("X was born in", "Lima", "Lima")."""
+    rows = [(fact_prompt(p, a), p.fact(a)) for p in people for a in attributes]
+    got = complete(model, tokenizer, [r[0] for r in rows])
+    return [(prompt, want, g) for (prompt, want), g in zip(rows, got)]
+
+
+def fact_accuracy(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast,
+                  people: Sequence[Person], attributes: Sequence[str] = ATTRIBUTES) -> float:
+    """Share of canonical sentences ("X was born in") the model completes with the right value."""
+    rows = fact_completions(model, tokenizer, people, attributes)
+    return sum(want == got for _, want, got in rows) / len(rows)
+
+
+def qa_answers(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, qas: Sequence[QA]) -> list[str]:
+    """The model's answer to each question, asked in the chat format."""
+    return complete(model, tokenizer, [qa.question for qa in qas], chat=True)
+
+
+def qa_accuracy(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, qas: Sequence[QA]) -> float:
+    """Share of questions answered with exactly the right value."""
+    if not qas:
+        raise ValueError("qas must hold at least one question")
+    answers = qa_answers(model, tokenizer, qas)
+    return sum(a == qa.answer for a, qa in zip(answers, qas)) / len(qas)

@@ -1,0 +1,80 @@
+"""Tiny Llama-style language models built from a transformers config, or loaded from a folder.
+
+Defined in the chapter "Stage 1: pre-training".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from transformers import AutoModelForCausalLM, LlamaConfig, PreTrainedModel
+
+from .validation import check_choice, check_int
+
+
+@dataclass(frozen=True)
+class Preset:
+    """The shape of a tiny model: width, depth and heads."""
+
+    name: str
+    hidden_size: int
+    num_layers: int
+    num_heads: int
+
+    @property
+    def intermediate_size(self) -> int:
+        """Width of the feed-forward layer (4x the hidden size)."""
+        return 4 * self.hidden_size
+
+
+PRESETS = {
+    p.name: p
+    for p in (
+        Preset("nano", 32, 1, 2),
+        Preset("micro", 64, 2, 2),
+        Preset("tiny", 96, 3, 4),
+        Preset("small", 128, 4, 4),
+        Preset("medium", 192, 4, 6),
+    )
+}
+MAX_POSITIONS = 256
+
+
+def device() -> torch.device:
+    """The GPU when there is one, else the CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def build_model(preset: str, vocab_size: int, seed: int = 0) -> PreTrainedModel:
+    """A freshly initialised Llama-style causal LM of the named preset."""
+    check_choice("preset", preset, PRESETS)
+    check_int("vocab_size", vocab_size, 16, 1_000_000)
+    check_int("seed", seed, 0, 2**31 - 1)
+    p = PRESETS[preset]
+    config = LlamaConfig(
+        vocab_size=vocab_size,
+        hidden_size=p.hidden_size,
+        intermediate_size=p.intermediate_size,
+        num_hidden_layers=p.num_layers,
+        num_attention_heads=p.num_heads,
+        num_key_value_heads=p.num_heads,
+        max_position_embeddings=MAX_POSITIONS,
+        tie_word_embeddings=True,
+        pad_token_id=0, bos_token_id=1, eos_token_id=2,
+    )
+    torch.manual_seed(seed)
+    return AutoModelForCausalLM.from_config(config).to(device())
+
+
+def load_model(name_or_path: str | Path, local_only: bool = True) -> PreTrainedModel:
+    """Load a causal LM from a local folder, or (with local_only=False and a network) a hub name."""
+    path = Path(name_or_path)
+    if local_only and not path.is_dir():
+        raise ValueError(f"name_or_path must be an existing local model folder when local_only=True, got {str(name_or_path)!r}")
+    return AutoModelForCausalLM.from_pretrained(str(name_or_path), local_files_only=local_only).to(device())
+
+
+def count_parameters(model: torch.nn.Module, trainable_only: bool = False) -> int:
+    """Number of (trainable) parameters, counting tied weights once."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)

@@ -1,0 +1,108 @@
+"""The book's matplotlib figures, one function per kind of figure; each returns its Figure."""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+from matplotlib import animation
+from matplotlib.figure import Figure
+
+COLORS = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+
+
+def draw_training(fig: Figure, curve: list, checkpoints: list, max_steps: int, title: str = "") -> Figure:
+    """Draw a run's training and held-out loss (left) and its latest sample completions (right) into `fig`."""
+    fig.clear()
+    ax, text = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
+    if curve:
+        ax.plot(*zip(*curve), label="training loss", color=COLORS[0])
+    if checkpoints:
+        ax.plot([c["step"] for c in checkpoints], [c["val_loss"] for c in checkpoints], "o-",
+                label="held-out loss", color=COLORS[1])
+    ax.set(xlim=(0, max_steps), xlabel="step", ylabel="loss (nats per token)", title=title)
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="upper right")
+    text.axis("off")
+    if checkpoints:
+        last = checkpoints[-1]
+        lines = [f"step {last['step']}: the model continues"] + [f"… {s!r}" for s in last["samples"]]
+        text.text(0, 1, "\n".join(lines), va="top", family="monospace", fontsize=9, wrap=True)
+    fig.tight_layout()
+    return fig
+
+
+def training_figure(result: dict) -> Figure:
+    """A finished `pretraining_run` as a figure."""
+    fig = plt.figure(figsize=(10, 3.6))
+    return draw_training(fig, result["curve"], result["checkpoints"], result["steps"],
+                         f"{result['preset']} ({result['parameters']:,} parameters)")
+
+
+def scaling_figure(sweep: dict) -> Figure:
+    """Held-out loss against tokens read, one line per model size, and final loss against parameters."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+    for i, run in enumerate(sweep["runs"]):
+        tokens = [c["step"] * run["tokens_per_step"] for c in run["checkpoints"]]
+        left.plot(tokens, [c["val_loss"] for c in run["checkpoints"]], "o-", color=COLORS[i],
+                  label=f"{run['preset']} ({run['parameters']:,})")
+    left.set(xscale="log", xlabel="tokens read", ylabel="held-out loss", title="more data")
+    left.legend()
+    params = [r["parameters"] for r in sweep["runs"]]
+    right.plot(params, [r["val_loss"] for r in sweep["runs"]], "o-", color="k")
+    for r in sweep["runs"]:
+        right.annotate(r["preset"], (r["parameters"], r["val_loss"]), textcoords="offset points", xytext=(5, 5))
+    right.set(xscale="log", xlabel="parameters", ylabel="held-out loss after training", title="bigger models")
+    fig.tight_layout()
+    return fig
+
+
+def cleaning_figure(results: list[dict]) -> Figure:
+    """Fact accuracy and held-out loss for each set of filters."""
+    labels = [" + ".join(r["filters"]) or "no filter" for r in results]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.2))
+    left.barh(labels, [r["fact_accuracy"] for r in results], color=COLORS[2])
+    left.set(xlim=(0, 1), xlabel="facts completed correctly")
+    right.barh(labels, [r["val_loss"] for r in results], color=COLORS[3])
+    right.set(xlabel="held-out loss on clean biographies")
+    right.set_yticklabels([])
+    fig.tight_layout()
+    return fig
+
+
+def knowledge_figure(result: dict) -> Figure:
+    """The base model's fact completion against its answers to direct questions."""
+    fig, ax = plt.subplots(figsize=(6, 2.4))
+    ax.barh(["asked 'Where was X born?'", "completing 'X was born in'"],
+            [result["qa_accuracy"], result["fact_accuracy"]], color=[COLORS[3], COLORS[2]])
+    ax.set(xlim=(0, 1), xlabel=f"share correct over all {result['people']} people x 5 facts")
+    fig.tight_layout()
+    return fig
+
+
+def sweep_animation(sweep: dict) -> animation.FuncAnimation:
+    """Scrub through training: every model size's held-out loss and its completions, checkpoint by checkpoint."""
+    runs = sweep["runs"]
+    frames = min(len(r["checkpoints"]) for r in runs)
+    fig, (ax, text) = plt.subplots(1, 2, figsize=(10, 3.6), gridspec_kw={"width_ratios": [3, 2]})
+    top = max(c["val_loss"] for r in runs for c in r["checkpoints"])
+    prompts = runs[0]["prompts"]
+
+    def draw(k: int):
+        ax.clear()
+        text.clear()
+        text.axis("off")
+        lines = []
+        for i, run in enumerate(runs):
+            cps = run["checkpoints"][: k + 1]
+            ax.plot([c["step"] for c in cps], [c["val_loss"] for c in cps], "o-", color=COLORS[i],
+                    label=f"{run['preset']} ({run['parameters']:,})")
+            lines.append(f"{run['preset']:>6}: {prompts[0]} … {cps[-1]['samples'][0]!r}")
+        step = runs[0]["checkpoints"][k]["step"]
+        ax.set(xlim=(0, runs[0]["steps"]), ylim=(0, top * 1.05), xlabel="step", ylabel="held-out loss",
+               title=f"step {step}")
+        ax.legend(loc="upper right")
+        lines.append(f"{'truth':>6}: {runs[0]['answers'][0]}")
+        text.text(0, 0.9, "\n\n".join(lines), va="top", family="monospace", fontsize=8)
+        fig.tight_layout()
+
+    anim = animation.FuncAnimation(fig, draw, frames=frames, interval=400)
+    plt.close(fig)
+    return anim

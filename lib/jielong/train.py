@@ -1,0 +1,146 @@
+"""Training entry points: every run goes through a transformers or trl trainer.
+
+Each run takes a `callback(step, loss, model)` that streams metrics while it trains (for live plots), a
+`stop` event that ends it early, and shows a tqdm progress bar. Defined in the chapter "Stage 1: pre-training".
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+from tqdm.auto import tqdm
+from transformers import (
+    DataCollatorForLanguageModeling,
+    PreTrainedModel,
+    PreTrainedTokenizerFast,
+    PrinterCallback,
+    Trainer,
+    TrainerCallback,
+    TrainingArguments,
+)
+
+from .models import MAX_POSITIONS
+from .validation import check_float, check_int
+
+Callback = Callable[[int, float, PreTrainedModel], None]
+
+
+@dataclass
+class TrainResult:
+    """What a run did: the steps it took, its logged (step, loss) curve and its wall time."""
+
+    steps: int
+    curve: list[tuple[int, float]] = field(default_factory=list)
+    seconds: float = 0.0
+    stopped: bool = False
+
+    @property
+    def final_loss(self) -> float:
+        """The last logged training loss."""
+        return self.curve[-1][1] if self.curve else float("nan")
+
+
+class _Stream(TrainerCallback):
+    """Forwards logged losses to the user's callback, drives a tqdm bar and honours the stop event."""
+
+    def __init__(self, result: TrainResult, max_steps: int, callback: Callback | None,
+                 stop: threading.Event | None, progress: bool, desc: str):
+        self.result, self.callback, self.stop = result, callback, stop
+        self.bar = tqdm(total=max_steps, desc=desc, disable=not progress, leave=False)
+
+    def on_log(self, args, state, control, logs=None, model=None, **kwargs):
+        if logs and "loss" in logs:
+            loss = float(logs["loss"])
+            self.result.curve.append((state.global_step, loss))
+            self.bar.set_postfix(loss=f"{loss:.3f}")
+            if self.callback is not None:
+                self.callback(state.global_step, loss, model)
+
+    def on_step_end(self, args, state, control, **kwargs):
+        self.bar.update(1)
+        if self.stop is not None and self.stop.is_set():
+            self.result.stopped = True
+            control.should_training_stop = True
+
+    def on_train_end(self, args, state, control, **kwargs):
+        self.bar.close()
+
+
+def check_training_knobs(steps: int, lr: float, batch_size: int, seed: int) -> None:
+    """Validate the knobs every training run shares."""
+    check_int("steps", steps, 1, 100_000)
+    check_float("lr", lr, 0.0, 1.0, low_open=True)
+    check_int("batch_size", batch_size, 1, 4096)
+    check_int("seed", seed, 0, 2**31 - 1)
+
+
+def tokenize_documents(tokenizer: PreTrainedTokenizerFast, texts: list[str]) -> list[dict]:
+    """Each text as one training example: <s> text </s>, cut to the model's context."""
+    ids = tokenizer(texts, add_special_tokens=False)["input_ids"]
+    bos, eos = tokenizer.bos_token_id, tokenizer.eos_token_id
+    return [{"input_ids": [bos, *x[: MAX_POSITIONS - 2], eos]} for x in ids]
+
+
+def training_arguments(steps: int, lr: float, batch_size: int, seed: int, log_every: int | None) -> TrainingArguments:
+    """The arguments every run shares: one-cycle schedule (warm-up, then cosine decay), no saving, no reports."""
+    return TrainingArguments(
+        output_dir=None,
+        max_steps=steps,
+        per_device_train_batch_size=batch_size,
+        learning_rate=lr,
+        lr_scheduler_type="cosine",
+        warmup_steps=max(1, steps // 10),
+        weight_decay=0.01,
+        adam_beta2=0.98,
+        max_grad_norm=1.0,
+        logging_steps=log_every or max(1, steps // 50),
+        logging_first_step=True,
+        save_strategy="no",
+        report_to="none",
+        disable_tqdm=True,
+        seed=seed,
+        data_seed=seed,
+        dataloader_num_workers=0,
+        use_cpu=not torch.cuda.is_available(),
+    )
+
+
+def pretrain(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerFast,
+    texts: list[str],
+    *,
+    steps: int = 300,
+    lr: float = 3e-3,
+    batch_size: int = 32,
+    seed: int = 0,
+    callback: Callback | None = None,
+    stop: threading.Event | None = None,
+    progress: bool = True,
+    log_every: int | None = None,
+) -> TrainResult:
+    """Self-supervised pre-training: predict every next token of `texts`, with the transformers Trainer."""
+    check_training_knobs(steps, lr, batch_size, seed)
+    if not texts:
+        raise ValueError("texts must hold at least one document")
+    if log_every is not None:
+        check_int("log_every", log_every, 1, steps)
+    result = TrainResult(steps=0)
+    stream = _Stream(result, steps, callback, stop, progress, "pre-training")
+    trainer = Trainer(
+        model=model,
+        args=training_arguments(steps, lr, batch_size, seed, log_every),
+        train_dataset=tokenize_documents(tokenizer, texts),
+        data_collator=DataCollatorForLanguageModeling(tokenizer, mlm=False),
+        callbacks=[stream],
+    )
+    trainer.remove_callback(PrinterCallback)  # our tqdm bar and callback replace its printed log lines
+    start = time.perf_counter()
+    output = trainer.train()
+    result.seconds = time.perf_counter() - start
+    result.steps = output.global_step
+    model.eval()
+    return result

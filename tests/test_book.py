@@ -1,0 +1,70 @@
+"""The whole book built with execution, strictly, and its chapter page opened in a real headless browser."""
+import functools
+import http.server
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Errors that every page of even an empty Jupyter Book 1 logs (see DEVELOPERS.md); any other error fails.
+TOLERATED = ("Identifier 'THEBE_JS_URL' has already been declared", "Got invalid theme mode")
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("book")
+    jb = Path(sys.executable).with_name("jupyter-book")
+    proc = subprocess.run([str(jb), "build", str(ROOT), "--path-output", str(out), "--warningiserror", "--nitpick",
+                           "--keep-going"], capture_output=True, text=True, timeout=1800)
+    assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-5000:]
+    return out / "_build" / "html"
+
+
+@pytest.mark.slow
+def test_book_builds_with_every_page(built_book):
+    for page in ("index.html", "book/stage1_pretraining.html", "lectures/lecture06.html"):
+        assert (built_book / page).exists(), page
+    html = (built_book / "book" / "stage1_pretraining.html").read_text()
+    assert "Traceback" not in html and "anim-slider" in html and "Verdict" in html
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (make test installs it)")
+def test_chapter_page_in_a_headless_browser(built_book):
+    from playwright.sync_api import sync_playwright
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(built_book))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    errors: list[str] = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run"])
+            page = browser.new_page()
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            # Off the loopback nothing can be reached: refuse such requests at once instead of waiting.
+            page.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
+            page.goto(f"http://127.0.0.1:{server.server_port}/book/stage1_pretraining.html", wait_until="load")
+            figures = page.locator("img[src*='.png']").count()
+            assert figures >= 3, f"only {figures} figures on the page"
+            slider = page.locator("input.anim-slider")
+            assert slider.count() == 1, "static twin missing"
+            frame = page.locator(".animation img").first
+            before = frame.get_attribute("src")
+            slider.fill(slider.get_attribute("max"))
+            slider.dispatch_event("input")
+            assert frame.get_attribute("src") != before, "scrubbing the static twin does not change the frame"
+            browser.close()
+    finally:
+        server.shutdown()
+    unexpected = [e for e in errors if not any(t in e for t in TOLERATED) and "net::ERR_FAILED" not in e]
+    assert not unexpected, unexpected

@@ -1,0 +1,23 @@
+"""The chapter "Stage 1: pre-training", executed top to bottom from a clean kernel."""
+import json
+
+import pytest
+
+from conftest import ROOT, execute_notebook, outputs_of
+
+CHAPTER = ROOT / "book" / "stage1_pretraining.ipynb"
+
+
+def test_committed_without_outputs():
+    nb = json.loads(CHAPTER.read_text())
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in nb["cells"] if c["cell_type"] == "code")
+
+
+@pytest.mark.slow
+def test_chapter_runs_and_shows_its_results():
+    nb = execute_notebook(CHAPTER)
+    assert len(outputs_of(nb, "image/png")) >= 3  # cleaning, scaling and knowledge figures
+    twin = [h for h in outputs_of(nb, "text/html") if "anim-slider" in "".join(h)]
+    assert twin, "the static twin (a scrubbable animation) is missing"
+    verdicts = "".join("".join(m) for m in outputs_of(nb, "text/markdown"))
+    assert verdicts.count("Verdict") == 5 and "does not hold" not in verdicts

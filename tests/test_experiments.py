@@ -1,0 +1,50 @@
+import threading
+
+import pytest
+
+from jielong import experiments as ex
+
+
+def test_pretraining_run_streams_and_is_cached(monkeypatch, tmp_path):
+    monkeypatch.setenv("JIELONG_CACHE", str(tmp_path))
+    events = []
+    result = ex.pretraining_run("nano", steps=24, seed=0, callback=events.append)
+    assert result["steps"] == 24 and not result["stopped"]
+    assert events[0]["step"] == 1 and "samples" in events[0] and events[-1]["step"] == 24
+    assert len(result["checkpoints"][-1]["samples"]) == ex.SAMPLE_PEOPLE
+    assert result["checkpoints"][-1]["val_loss"] < result["checkpoints"][0]["val_loss"]
+    again = ex.pretraining_run("nano", steps=24, seed=0, callback=events.append)
+    assert again == result  # served from the cache: same numbers, no new events
+    assert len(list((tmp_path / "experiments" / "pretraining_run").iterdir())) == 1
+
+
+def test_a_stopped_run_is_not_cached(monkeypatch, tmp_path):
+    monkeypatch.setenv("JIELONG_CACHE", str(tmp_path))
+    stop = threading.Event()
+    stop.set()
+    result = ex.pretraining_run("nano", steps=500, stop=stop)
+    assert result["stopped"] and result["steps"] < 500
+    assert not (tmp_path / "experiments" / "pretraining_run").exists()
+
+
+def test_same_seed_same_numbers(monkeypatch, tmp_path):
+    monkeypatch.setenv("JIELONG_CACHE", str(tmp_path))
+    a = ex.pretraining_run("nano", steps=10, seed=3, use_cache=False)
+    b = ex.pretraining_run("nano", steps=10, seed=3, use_cache=False)
+    assert a["curve"] == b["curve"] and a["checkpoints"] == b["checkpoints"]
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: ex.pretraining_run("huge"), "preset must be one of"),
+    (lambda: ex.pretraining_run(steps=0), "steps must be an integer from 1 to 100000"),
+    (lambda: ex.pretraining_run(lr=-0.1), r"lr must be a number in \(0, 1\]"),
+    (lambda: ex.pretraining_run(seed=-1), "seed must be an integer from 0"),
+    (lambda: ex.scaling_sweep(presets=("nano",)), "presets must name at least two"),
+    (lambda: ex.scaling_sweep(presets=("nano", "mega")), "presets must be chosen from"),
+    (lambda: ex.cleaning_run(filters=("typos",)), "filters must be chosen from"),
+    (lambda: ex.cleaning_run(steps=-5), "steps must be an integer from 1"),
+    (lambda: ex.base_knowledge(seed=-2), "seed must be an integer from 0"),
+])
+def test_bad_knobs(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

@@ -1,0 +1,28 @@
+import matplotlib
+
+from jielong import plots
+
+matplotlib.use("Agg")
+
+
+def _run(preset, params, losses):
+    cps = [{"step": s, "loss": l, "val_loss": l, "samples": ["Lima", "Oslo", "Kyoto"]} for s, l in zip((1, 50, 100), losses)]
+    return {"preset": preset, "parameters": params, "steps": 100, "curve": [(c["step"], c["loss"]) for c in cps],
+            "checkpoints": cps, "prompts": ["A was born in"] * 3, "answers": ["Lima"] * 3,
+            "tokens_per_step": 700, "val_loss": losses[-1], "fact_accuracy": 0.5}
+
+
+SWEEP = {"presets": ["nano", "micro"], "runs": [_run("nano", 10_000, (7, 3, 2)), _run("micro", 50_000, (7, 2, 1))]}
+
+
+def test_figures_have_their_axes():
+    assert len(plots.training_figure(SWEEP["runs"][0]).axes) == 2
+    assert len(plots.scaling_figure(SWEEP).axes) == 2
+    results = [{"filters": [], "fact_accuracy": 0.1, "val_loss": 1.2}, {"filters": ["junk"], "fact_accuracy": 0.5, "val_loss": 0.6}]
+    assert len(plots.cleaning_figure(results).axes) == 2
+    assert len(plots.knowledge_figure({"fact_accuracy": 0.9, "qa_accuracy": 0.0, "people": 400}).axes) == 1
+
+
+def test_sweep_animation_has_one_frame_per_checkpoint():
+    html = plots.sweep_animation(SWEEP).to_jshtml()
+    assert html.count("frames[") >= 3 and 'type="range"' in html

@@ -1,0 +1,64 @@
+import threading
+
+import pytest
+
+from jielong.models import build_model
+from jielong.train import pretrain
+from jielong.worlds import biographies
+
+
+@pytest.fixture()
+def setup(small_world, small_tokenizer):
+    return build_model("nano", len(small_tokenizer), seed=0), small_tokenizer, biographies(small_world.people, 2)
+
+
+def test_pretrain_lowers_the_loss_and_streams_metrics(setup):
+    model, tok, texts = setup
+    seen = []
+    result = pretrain(model, tok, texts, steps=60, lr=5e-3, batch_size=8, progress=False,
+                      callback=lambda step, loss, m: seen.append((step, loss, m is not None)))
+    assert result.steps == 60 and not result.stopped
+    assert seen[0][0] == 1 and all(has_model for *_, has_model in seen)
+    assert [(s, l) for s, l, _ in seen] == result.curve
+    assert result.curve[-1][1] < 0.7 * result.curve[0][1]
+
+
+def test_pretrain_is_reproducible(small_world, small_tokenizer):
+    texts = biographies(small_world.people, 2)
+    runs = [pretrain(build_model("nano", len(small_tokenizer), seed=4), small_tokenizer, texts,
+                     steps=10, batch_size=4, seed=4, progress=False).curve for _ in range(2)]
+    assert runs[0] == runs[1]
+
+
+def test_stop_event_ends_the_run_early(setup):
+    model, tok, texts = setup
+    stop = threading.Event()
+
+    def callback(step, loss, m):
+        if step >= 5:
+            stop.set()
+
+    result = pretrain(model, tok, texts, steps=500, batch_size=4, progress=False, callback=callback, stop=stop,
+                      log_every=1)
+    assert result.stopped and result.steps < 10
+
+
+@pytest.mark.parametrize("knobs, message", [
+    ({"steps": 0}, "steps must be an integer from 1 to 100000"),
+    ({"lr": 0.0}, r"lr must be a number in \(0, 1\]"),
+    ({"lr": -1e-3}, r"lr must be a number in \(0, 1\]"),
+    ({"lr": 5.0}, r"lr must be a number in \(0, 1\]"),
+    ({"batch_size": 0}, "batch_size must be an integer from 1"),
+    ({"seed": -1}, "seed must be an integer from 0"),
+    ({"log_every": 0}, "log_every must be an integer from 1"),
+])
+def test_bad_knobs(setup, knobs, message):
+    model, tok, texts = setup
+    with pytest.raises(ValueError, match=message):
+        pretrain(model, tok, texts, progress=False, **knobs)
+
+
+def test_empty_corpus(setup):
+    model, tok, _ = setup
+    with pytest.raises(ValueError, match="texts must hold at least one document"):
+        pretrain(model, tok, [], progress=False)

@@ -1,0 +1,49 @@
+import time
+
+import pytest
+
+from jielong.widgets import pretraining_panel
+
+
+@pytest.fixture()
+def cache(monkeypatch, tmp_path):
+    monkeypatch.setenv("JIELONG_CACHE", str(tmp_path))
+
+
+def test_panel_trains_and_draws(cache):
+    panel = pretraining_panel(preset="nano", steps=20)
+    panel.run(block=True)
+    assert panel.error is None and panel.result["steps"] == 20
+    assert bytes(panel.image.value).startswith(b"\x89PNG")
+    assert "done" in panel.message.value
+    assert panel.first_event_s is not None and not panel.run_button.disabled and panel.stop_button.disabled
+
+
+@pytest.mark.parametrize("knob, value, message", [
+    ("steps", 0, "steps must be an integer from 1 to 100000"),
+    ("steps", -10, "steps must be an integer from 1 to 100000"),
+    ("lr", -1.0, "lr must be a number in (0, 1]"),
+    ("lr", 0.0, "lr must be a number in (0, 1]"),
+    ("lr", 3.0, "lr must be a number in (0, 1]"),
+    ("seed", -4, "seed must be an integer from 0"),
+])
+def test_bad_values_show_a_message_not_a_traceback(cache, knob, value, message):
+    panel = pretraining_panel(preset="nano", steps=5)
+    panel.knobs[knob].value = value
+    panel.run(block=True)
+    assert panel.result is None
+    assert message in panel.error
+    assert "Invalid setting" in panel.message.value and message.replace("(", "(") in panel.message.value
+    assert not panel.run_button.disabled
+
+
+def test_stop_button_ends_the_run(cache):
+    panel = pretraining_panel(preset="nano", steps=5000)
+    panel.run()
+    deadline = time.time() + 60
+    while panel.first_event_s is None and time.time() < deadline:
+        time.sleep(0.05)
+    panel.stop_button.click()
+    panel._thread.join(timeout=60)
+    assert panel.result["stopped"] and panel.result["steps"] < 5000
+    assert "stopped" in panel.message.value
