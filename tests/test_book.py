@@ -43,6 +43,7 @@ def test_chapter_page_in_a_headless_browser(built_book):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     errors: list[str] = []
+    failed: list[str] = []
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
@@ -51,6 +52,7 @@ def test_chapter_page_in_a_headless_browser(built_book):
             page = browser.new_page()
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("requestfailed", lambda r: failed.append(r.url))
             # Off the loopback nothing can be reached: refuse such requests at once instead of waiting.
             page.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
             page.goto(f"http://127.0.0.1:{server.server_port}/book/stage1_pretraining.html", wait_until="load")
@@ -66,5 +68,6 @@ def test_chapter_page_in_a_headless_browser(built_book):
             browser.close()
     finally:
         server.shutdown()
-    unexpected = [e for e in errors if not any(t in e for t in TOLERATED) and "net::ERR_FAILED" not in e]
+    assert not failed, f"the page requested what it could not get: {failed}"
+    unexpected = [e for e in errors if not any(t in e for t in TOLERATED)]
     assert not unexpected, unexpected

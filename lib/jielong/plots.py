@@ -1,7 +1,10 @@
 """The book's matplotlib figures, one function per kind of figure; each returns its Figure."""
 from __future__ import annotations
 
+import re
+
 import matplotlib.pyplot as plt
+from IPython.display import HTML
 from matplotlib import animation
 from matplotlib.figure import Figure
 
@@ -106,3 +109,13 @@ def sweep_animation(sweep: dict) -> animation.FuncAnimation:
     anim = animation.FuncAnimation(fig, draw, frames=frames, interval=400)
     plt.close(fig)
     return anim
+
+
+def scrubber(anim: animation.Animation) -> HTML:
+    """An animation as a self-contained HTML player (a slider and buttons) that works without a kernel.
+
+    matplotlib links its button icons from a CDN; the link is dropped so that an offline page makes no request
+    (the book's theme ships the same icon font).
+    """
+    html = anim.to_jshtml()
+    return HTML(re.sub(r'<link rel="stylesheet"[^>]*font-awesome[^>]*>', "", html))

@@ -1,0 +1,188 @@
+"""Measure the budgets of DESIGN.md on this machine; write benchmarks/results.json and BENCHMARKS.md.
+
+Run with `make bench`. Every chapter is executed in a fresh kernel against a cache that holds only the base model,
+so that its experiments run for real, as they do for a student opening the chapter for the first time.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = Path(tempfile.mkdtemp(prefix="jielong-bench-"))
+os.environ["JIELONG_CACHE"] = str(WORK / "cache")
+
+import torch  # noqa: E402
+from transformers import DataCollatorForLanguageModeling, Trainer, TrainerCallback  # noqa: E402
+
+import jielong as jl  # noqa: E402
+
+CHAPTERS = {"stage1_pretraining": ROOT / "book" / "stage1_pretraining.ipynb", "lecture06": ROOT / "lectures" / "lecture06.ipynb"}
+WIDGETS = {"pretraining_panel": jl.widgets.pretraining_panel}
+BUDGETS = {"first_point_s": 1.0, "rerun_median_s": 5.0, "chapter_s": 90.0, "peak_rss_mb": 1536.0,
+           "base_train_s": 120.0, "ratio": 1.3}
+
+
+def machine() -> dict:
+    """What ran the benchmarks."""
+    return {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+            "cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(), "torch": torch.__version__,
+            "python": platform.python_version(), "device": str(jl.models.device())}
+
+
+def matmul_gflops(n: int = 1024, repeats: int = 20) -> float:
+    """Sustained fp32 matrix-multiply speed, in GFLOP/s."""
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    for _ in range(3):
+        a @ b
+    start = time.perf_counter()
+    for _ in range(repeats):
+        a @ b
+    return 2 * n**3 * repeats / (time.perf_counter() - start) / 1e9
+
+
+class _StepClock(TrainerCallback):
+    def __init__(self):
+        self.times: list[float] = []
+
+    def on_step_end(self, args, state, control, **kwargs):
+        self.times.append(time.perf_counter())
+
+
+def train_step(gflops: float, warmup: int = 5, steps: int = 30) -> dict:
+    """The library's training step (transformers Trainer) against a bare torch loop, same model and batch."""
+    spec = jl.base.BaseSpec()
+    tokenizer = jl.base.tokenizer_for(spec.world)
+    docs = jl.train.tokenize_documents(tokenizer, jl.worlds.biographies(spec.world.people, 1)[: spec.batch_size])
+    collator = DataCollatorForLanguageModeling(tokenizer, mlm=False)
+
+    model = jl.models.build_model(spec.preset, len(tokenizer), seed=0)
+    clock = _StepClock()
+    trainer = Trainer(model=model, args=jl.train.training_arguments(warmup + steps, spec.lr, spec.batch_size, 0, None),
+                      train_dataset=docs, data_collator=collator, callbacks=[clock])
+    trainer.remove_callback(jl.train.PrinterCallback)
+    trainer.train()
+    library = (clock.times[-1] - clock.times[warmup - 1]) / steps
+
+    model = jl.models.build_model(spec.preset, len(tokenizer), seed=0)
+    model.train()
+    batch = {k: v.to(model.device) for k, v in collator(docs).items()}
+    optimizer = torch.optim.AdamW(model.parameters(), lr=spec.lr, weight_decay=0.01, betas=(0.9, 0.98))
+    for i in range(warmup + steps):
+        if i == warmup:
+            start = time.perf_counter()
+        model(**batch).loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        optimizer.zero_grad()
+    bare = (time.perf_counter() - start) / steps
+    tokens = int(batch["attention_mask"].sum())
+    flops = 6 * jl.models.count_parameters(model) * tokens
+    return {"library_s": library, "torch_s": bare, "ratio": library / bare,
+            "mfu": flops / library / (gflops * 1e9), "tokens_per_step": tokens, "model": spec.preset}
+
+
+def base_model() -> dict:
+    """First-use training of the default base model, then a load from the cache."""
+    start = time.perf_counter()
+    jl.base.base_model(progress=False)
+    train_s = time.perf_counter() - start
+    start = time.perf_counter()
+    jl.base.base_model(progress=False)
+    return {"train_s": train_s, "load_s": time.perf_counter() - start}
+
+
+def widget(make, reruns: int = 5) -> dict:
+    """Time a panel's default run: when its first point arrives, and the median of several re-runs."""
+    panel = make()
+    totals, firsts = [], []
+    for _ in range(reruns + 1):
+        start = time.perf_counter()
+        panel.run(block=True)
+        totals.append(time.perf_counter() - start)
+        firsts.append(panel.first_event_s)
+    # The first run pays for imports and warm-up; a student's re-runs are what the budget is about.
+    return {"first_point_s": statistics.median(firsts[1:]), "first_point_cold_s": firsts[0],
+            "rerun_median_s": statistics.median(totals[1:]), "runs": reruns}
+
+
+def chapter(path: Path) -> dict:
+    """Execute a chapter in a fresh kernel, against a cache that holds only the base model and tokenizers."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    cache = WORK / "cache"
+    shutil.rmtree(cache / "experiments", ignore_errors=True)
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"))
+    start = time.perf_counter()
+    NotebookClient(nb, timeout=1200, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    seconds = time.perf_counter() - start
+    peak_kb = int(nb.cells[-1].outputs[0]["text"].strip())
+    return {"seconds": seconds, "peak_rss_mb": peak_kb / 1024}
+
+
+def report(results: dict) -> str:
+    """BENCHMARKS.md: each figure beside its budget."""
+    def row(name, value, budget, unit="s", goal=None):
+        ok = "✅" if value <= budget else "❌"
+        goal_text = f" (goal {goal:g} {unit})" if goal else ""
+        return f"| {name} | {value:.2f} {unit} | ≤ {budget:g} {unit}{goal_text} | {ok} |"
+
+    m = results["machine"]
+    lines = [
+        "# Benchmarks", "",
+        "Measured by `make bench` (`benchmarks/run.py`); the raw numbers are in `benchmarks/results.json`.", "",
+        f"Machine: {m['processor']}, {m['cpus']} CPUs, torch {m['torch']} with {m['torch_threads']} threads, "
+        f"on {m['device']}; {m['platform']}.", "",
+        "| measure | value | budget | |", "| --- | --- | --- | --- |",
+        row("base model: first-use training", results["base_model"]["train_s"], 120, goal=60),
+        row("base model: load from the cache", results["base_model"]["load_s"], 2),
+    ]
+    for name, w in results["widgets"].items():
+        lines.append(row(f"widget `{name}`: first point", w["first_point_s"], 1))
+        lines.append(row(f"widget `{name}`: re-run median", w["rerun_median_s"], 5, goal=2))
+    for name, c in results["chapters"].items():
+        lines.append(row(f"chapter `{name}`: executed top to bottom", c["seconds"], 90))
+        lines.append(row(f"chapter `{name}`: peak memory", c["peak_rss_mb"], 1536, unit="MB"))
+    t = results["train_step"]
+    lines += [
+        row(f"training step, library / bare torch ({t['model']}, {t['tokens_per_step']} tokens)", t["ratio"], 1.3,
+            unit="x", goal=1.05),
+        "", f"Training step: library {t['library_s'] * 1000:.1f} ms, bare torch loop {t['torch_s'] * 1000:.1f} ms. "
+        f"Machine fp32 matmul: {results['matmul_gflops']:.0f} GFLOP/s; the library's training loop reaches "
+        f"{t['mfu']:.0%} of it (model FLOP utilisation, 6 x parameters x tokens per step).", "",
+        "The first point of a widget is timed on re-runs, as a student clicks again; the very first run of a fresh "
+        f"kernel, which also pays for imports, took {list(results['widgets'].values())[0]['first_point_cold_s']:.2f} s.",
+        "Chapters are executed in a fresh kernel with only the base model cached, so every experiment runs.", "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--reruns", type=int, default=5, help="widget re-runs to take the median of")
+    args = parser.parse_args()
+    results: dict = {"machine": machine()}
+    results["matmul_gflops"] = matmul_gflops()
+    results["base_model"] = base_model()
+    results["train_step"] = train_step(results["matmul_gflops"])
+    results["widgets"] = {name: widget(make, args.reruns) for name, make in WIDGETS.items()}
+    results["chapters"] = {name: chapter(path) for name, path in CHAPTERS.items()}
+    (ROOT / "benchmarks" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    (ROOT / "BENCHMARKS.md").write_text(report(results))
+    print(report(results))
+    shutil.rmtree(WORK, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
