@@ -37,8 +37,8 @@ def test_first_use_trains_then_loads(tmp_path, monkeypatch):
 
 
 def test_a_killed_training_leaves_no_cache_entry(tmp_path):
-    spec_steps = 100_000
-    proc = _spawn(tmp_path, spec_steps)
+    steps = 600  # about ten seconds of training: the kill lands in the middle of it
+    proc = _spawn(tmp_path, steps)
     models = tmp_path / "models"
     deadline = time.time() + 120
     while not list(models.glob("base-*.partial-*")) and time.time() < deadline:
@@ -48,11 +48,12 @@ def test_a_killed_training_leaves_no_cache_entry(tmp_path):
     proc.wait()
     finals = [p for p in models.iterdir() if p.is_dir() and ".partial-" not in p.name]
     assert finals == []
-    # The next first use cleans up after the killed one and trains normally.
-    done = _spawn(tmp_path, 30)
+    # The next first use of the same model cleans up after the killed one and trains normally.
+    done = _spawn(tmp_path, steps)
     out, _ = done.communicate(timeout=300)
     assert "LOADED" in out, out
     assert not list(models.glob("*.partial-*"))
+    assert len([p for p in models.iterdir() if p.is_dir()]) == 1
 
 
 def test_two_processes_at_once_train_only_once(tmp_path):

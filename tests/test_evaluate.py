@@ -37,6 +37,7 @@ def test_base_model_completes_facts_but_does_not_answer(base):
     (lambda m, t: mean_loss(m, t, []), "texts must hold at least one document"),
     (lambda m, t: qa_accuracy(m, t, []), "qas must hold at least one question"),
     (lambda m, t: complete(m, t, ["a"], max_new_tokens=0), "max_new_tokens must be an integer from 1 to 200"),
+    (lambda m, t: fact_accuracy(m, t, []), "people and attributes must each hold at least one item"),
 ])
 def test_bad_knobs(small_tokenizer, call, message):
     model = build_model("nano", len(small_tokenizer), seed=0)

@@ -25,3 +25,13 @@ def test_chat_template_marks_the_assistant_part(small_tokenizer):
     assert answer.strip() == f"Lima{END}"
     prompt = small_tokenizer.apply_chat_template(messages[:1], tokenize=False, add_generation_prompt=True)
     assert prompt.endswith(ASSISTANT)
+
+
+def test_bad_vocab_size(small_world):
+    import pytest
+
+    from jielong.tokenizer import train_tokenizer
+
+    for bad in (10, 10**6, 2.5):
+        with pytest.raises(ValueError, match="vocab_size must be an integer from 300 to 65536"):
+            train_tokenizer(small_world, vocab_size=bad)

@@ -62,3 +62,26 @@ def test_empty_corpus(setup):
     model, tok, _ = setup
     with pytest.raises(ValueError, match="texts must hold at least one document"):
         pretrain(model, tok, [], progress=False)
+
+
+def test_sft_trains_only_on_the_assistant_part(small_world, small_tokenizer):
+    from jielong.evaluate import qa_accuracy
+    from jielong.train import chat, sft
+    from jielong.worlds import qa_pairs
+
+    qas = qa_pairs(small_world.people[:4], ("birth_city",))
+    model = build_model("nano", len(small_tokenizer), seed=0)
+    result = sft(model, small_tokenizer, [chat(q.question, q.answer) for q in qas], steps=80, lr=1e-2,
+                 batch_size=4, progress=False)
+    assert result.steps == 80 and result.curve[-1][1] < 0.2 * result.curve[0][1]
+    assert qa_accuracy(model, small_tokenizer, qas) == 1.0
+
+
+def test_sft_bad_knobs(setup):
+    from jielong.train import sft
+
+    model, tok, _ = setup
+    with pytest.raises(ValueError, match="conversations must hold at least one exchange"):
+        sft(model, tok, [], progress=False)
+    with pytest.raises(ValueError, match=r"lr must be a number in \(0, 1\]"):
+        sft(model, tok, [[{"role": "user", "content": "q"}]], lr=0, progress=False)

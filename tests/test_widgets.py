@@ -47,3 +47,14 @@ def test_stop_button_ends_the_run(cache):
     panel._thread.join(timeout=60)
     assert panel.result["stopped"] and panel.result["steps"] < 5000
     assert "stopped" in panel.message.value
+
+
+@pytest.mark.parametrize("knobs, message", [
+    ({"preset": "huge"}, "preset must be one of"),
+    ({"steps": 0}, "steps must be an integer from 1"),
+    ({"lr": 2.0}, "lr must be a number in"),
+    ({"seed": -1}, "seed must be an integer from 0"),
+])
+def test_bad_initial_values_raise(knobs, message):
+    with pytest.raises(ValueError, match=message):
+        pretraining_panel(**knobs)

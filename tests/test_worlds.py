@@ -58,6 +58,9 @@ def test_split_is_disjoint():
     (lambda: worlds.junk_documents(-1), "n must be an integer from 0"),
     (lambda: worlds.spam_documents(-2), "n must be an integer from 0"),
     (lambda: worlds.near_duplicates([], 3), "texts must not be empty"),
+    (lambda: biography(World(n_people=5).people[0], -1), "rendering must be an integer from 0"),
+    (lambda: fact_prompt(World(n_people=5).people[0], "height"), "attribute must be one of"),
+    (lambda: World(n_people=5).people[0].fact("shoe_size"), "attribute must be one of"),
 ])
 def test_bad_knobs_raise_clear_errors(call, knob):
     with pytest.raises(ValueError, match=knob):

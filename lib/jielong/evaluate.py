@@ -83,6 +83,8 @@ def complete(
 def fact_completions(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast,
                      people: Sequence[Person], attributes: Sequence[str] = ATTRIBUTES) -> list[tuple[str, str, str]]:
     """(prompt, expected, generated) for every person and attribute, e.g. ("X was born in", "Lima", "Lima")."""
+    if not people or not attributes:
+        raise ValueError("people and attributes must each hold at least one item")
     rows = [(fact_prompt(p, a), p.fact(a)) for p in people for a in attributes]
     got = complete(model, tokenizer, [r[0] for r in rows])
     return [(prompt, want, g) for (prompt, want), g in zip(rows, got)]

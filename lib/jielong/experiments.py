@@ -119,6 +119,7 @@ def scaling_sweep(presets: tuple[str, ...] = ("nano", "micro", "tiny"), steps: i
 
 def dirty_corpus(world: World, seed: int = 0) -> list[str]:
     """The world's biographies drowned in web junk, spam and near-duplicates (three documents in four are bad)."""
+    check_int("seed", seed, 0, 2**31 - 1)
     texts = biographies(world.people, diversity=5)
     n = len(texts)
     texts = texts + junk_documents(n, seed) + spam_documents(n, seed) + near_duplicates(texts, n, seed)

@@ -4,11 +4,14 @@ Defined in the chapter "Stage 1: pre-training".
 """
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from transformers import AutoModelForCausalLM, LlamaConfig, PreTrainedModel
+from transformers.utils import logging as hf_logging
 
 from .validation import check_choice, check_int
 
@@ -72,7 +75,25 @@ def load_model(name_or_path: str | Path, local_only: bool = True) -> PreTrainedM
     path = Path(name_or_path)
     if local_only and not path.is_dir():
         raise ValueError(f"name_or_path must be an existing local model folder when local_only=True, got {str(name_or_path)!r}")
-    return AutoModelForCausalLM.from_pretrained(str(name_or_path), local_files_only=local_only).to(device())
+    with quiet_progress():
+        return AutoModelForCausalLM.from_pretrained(str(name_or_path), local_files_only=local_only).to(device())
+
+
+@contextlib.contextmanager
+def quiet_progress() -> Iterator[None]:
+    """Silence the progress bars of transformers and datasets (weight loading, dataset maps) for a while."""
+    import datasets
+
+    bars, maps = hf_logging.is_progress_bar_enabled(), datasets.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    datasets.disable_progress_bars()
+    try:
+        yield
+    finally:
+        if bars:
+            hf_logging.enable_progress_bar()
+        if maps:
+            datasets.enable_progress_bars()
 
 
 def count_parameters(model: torch.nn.Module, trainable_only: bool = False) -> int:

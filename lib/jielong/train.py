@@ -22,7 +22,7 @@ from transformers import (
     TrainingArguments,
 )
 
-from .models import MAX_POSITIONS
+from .models import MAX_POSITIONS, quiet_progress
 from .validation import check_float, check_int
 
 Callback = Callable[[int, float, PreTrainedModel], None]
@@ -84,9 +84,13 @@ def tokenize_documents(tokenizer: PreTrainedTokenizerFast, texts: list[str]) -> 
     return [{"input_ids": [bos, *x[: MAX_POSITIONS - 2], eos]} for x in ids]
 
 
-def training_arguments(steps: int, lr: float, batch_size: int, seed: int, log_every: int | None) -> TrainingArguments:
-    """The arguments every run shares: one-cycle schedule (warm-up, then cosine decay), no saving, no reports."""
-    return TrainingArguments(
+def training_arguments(steps: int, lr: float, batch_size: int, seed: int, log_every: int | None,
+                       config: type[TrainingArguments] = TrainingArguments, **extra) -> TrainingArguments:
+    """The arguments every run shares: one-cycle schedule (warm-up, then cosine decay), no saving, no reports.
+
+    `config` is TrainingArguments or one of trl's subclasses (SFTConfig, DPOConfig, ...); `extra` are its own fields.
+    """
+    return config(
         output_dir=None,
         max_steps=steps,
         per_device_train_batch_size=batch_size,
@@ -105,6 +109,7 @@ def training_arguments(steps: int, lr: float, batch_size: int, seed: int, log_ev
         data_seed=seed,
         dataloader_num_workers=0,
         use_cpu=not torch.cuda.is_available(),
+        **extra,
     )
 
 
@@ -137,10 +142,56 @@ def pretrain(
         data_collator=DataCollatorForLanguageModeling(tokenizer, mlm=False),
         callbacks=[stream],
     )
+    return _run(trainer, result)
+
+
+def _run(trainer: Trainer, result: TrainResult) -> TrainResult:
     trainer.remove_callback(PrinterCallback)  # our tqdm bar and callback replace its printed log lines
     start = time.perf_counter()
     output = trainer.train()
     result.seconds = time.perf_counter() - start
     result.steps = output.global_step
-    model.eval()
+    trainer.model.eval()
     return result
+
+
+def chat(question: str, answer: str) -> list[dict[str, str]]:
+    """One exchange in the chat format: a user turn and the assistant's reply."""
+    return [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]
+
+
+def sft(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerFast,
+    conversations: list[list[dict[str, str]]],
+    *,
+    steps: int = 300,
+    lr: float = 1e-3,
+    batch_size: int = 32,
+    seed: int = 0,
+    callback: Callback | None = None,
+    stop: threading.Event | None = None,
+    progress: bool = True,
+    log_every: int | None = None,
+) -> TrainResult:
+    """Supervised fine-tuning with trl's SFTTrainer, the loss on the assistant's tokens only.
+
+    Defined in the chapter "Stage 2: instruction fine-tuning". Returns the trained model's run record; `model`
+    (or its LoRA adapter, when it is a peft model) is trained in place.
+    """
+    from datasets import Dataset
+    from trl import SFTConfig, SFTTrainer
+
+    check_training_knobs(steps, lr, batch_size, seed)
+    if not conversations:
+        raise ValueError("conversations must hold at least one exchange")
+    if log_every is not None:
+        check_int("log_every", log_every, 1, steps)
+    result = TrainResult(steps=0)
+    stream = _Stream(result, steps, callback, stop, progress, "fine-tuning")
+    args = training_arguments(steps, lr, batch_size, seed, log_every, SFTConfig, assistant_only_loss=True,
+                              max_length=MAX_POSITIONS, dataset_num_proc=None)
+    with quiet_progress():
+        trainer = SFTTrainer(model=model, args=args, processing_class=tokenizer,
+                             train_dataset=Dataset.from_dict({"messages": conversations}), callbacks=[stream])
+    return _run(trainer, result)

@@ -18,6 +18,8 @@ from matplotlib.figure import Figure
 from .experiments import pretraining_run
 from .models import PRESETS
 from .plots import draw_training
+from .train import check_training_knobs
+from .validation import check_choice
 
 REDRAW_SECONDS = 0.25
 
@@ -121,6 +123,8 @@ def _draw_pretraining(fig: Figure, state: dict) -> None:
 
 def pretraining_panel(preset: str = "micro", steps: int = 120, lr: float = 5e-3, seed: int = 0) -> Panel:
     """Train a tiny LM live: model size, steps, learning rate and seed; loss and completions stream in."""
+    check_choice("preset", preset, PRESETS)
+    check_training_knobs(steps, lr, 16, seed)
     style = {"description_width": "initial"}
     knobs = {
         "preset": w.Dropdown(options=list(PRESETS), value=preset, description="model size", style=style),

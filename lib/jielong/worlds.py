@@ -8,7 +8,7 @@ import random
 from dataclasses import dataclass
 from functools import cached_property
 
-from .validation import check_int
+from .validation import check_choice, check_int
 
 ATTRIBUTES = ("birth_city", "birth_date", "university", "major", "employer")
 
@@ -114,7 +114,7 @@ class Person:
 
     def fact(self, attribute: str) -> str:
         """The value of one attribute, e.g. `person.fact("birth_city")`."""
-        return getattr(self, attribute)
+        return getattr(self, check_choice("attribute", attribute, ATTRIBUTES))
 
 
 @dataclass(frozen=True)
@@ -164,6 +164,7 @@ def biography(person: Person, rendering: int) -> str:
 
     Rendering 0 keeps the canonical order with varied wordings; every rendering is reproducible.
     """
+    check_int("rendering", rendering, 0, 10_000)
     rng = random.Random(f"{person.name}-{rendering}")
     sentences = []
     for i, attribute in enumerate(ATTRIBUTES):
@@ -186,6 +187,7 @@ def biographies(people: tuple[Person, ...] | list[Person], diversity: int = 5, s
 
 def fact_prompt(person: Person, attribute: str) -> str:
     """The canonical sentence with its value cut off, e.g. "Alice Kim was born in"."""
+    check_choice("attribute", attribute, ATTRIBUTES)
     head = TEMPLATES[attribute][0].format(name=person.name, value="\0")
     return head.split("\0")[0].rstrip()
 
