@@ -60,7 +60,7 @@ def test_bad_knobs(setup, knobs, message):
 
 def test_empty_corpus(setup):
     model, tok, _ = setup
-    with pytest.raises(ValueError, match="texts must hold at least one document"):
+    with pytest.raises(ValueError, match="texts must hold at least one item"):
         pretrain(model, tok, [], progress=False)
 
 
@@ -81,7 +81,7 @@ def test_sft_bad_knobs(setup):
     from jielong.train import sft
 
     model, tok, _ = setup
-    with pytest.raises(ValueError, match="conversations must hold at least one exchange"):
+    with pytest.raises(ValueError, match="conversations must hold at least one item"):
         sft(model, tok, [], progress=False)
     with pytest.raises(ValueError, match=r"lr must be a number in \(0, 1\]"):
         sft(model, tok, [[{"role": "user", "content": "q"}]], lr=0, progress=False)

@@ -12,7 +12,7 @@ from pathlib import Path
 from transformers import PreTrainedModel, PreTrainedTokenizerFast
 
 from . import cache
-from .models import PRESETS, build_model, load_model
+from .models import PRESETS, build_model, load_model, quiet_progress
 from .tokenizer import train_tokenizer
 from .train import check_training_knobs, pretrain
 from .validation import check_choice, check_int
@@ -74,7 +74,8 @@ def base_model(spec: BaseSpec | None = None, progress: bool = True) -> tuple[Pre
             texts = biographies(spec.world.people, diversity=spec.diversity)
             pretrain(model, tokenizer, texts, steps=spec.steps, lr=spec.lr, batch_size=spec.batch_size,
                      seed=spec.seed, progress=progress)
-            model.save_pretrained(scratch)  # safetensors
-            tokenizer.save_pretrained(scratch)
+            with quiet_progress():
+                model.save_pretrained(scratch)  # safetensors
+                tokenizer.save_pretrained(scratch)
             cache.write_json(scratch / "training.json", {"seconds": time.perf_counter() - start, **asdict(spec)})
     return load_model(spec.folder()), tokenizer

@@ -28,7 +28,8 @@ def draw_training(fig: Figure, curve: list, checkpoints: list, max_steps: int, t
         last = checkpoints[-1]
         lines = [f"step {last['step']}: the model continues"] + [f"… {s!r}" for s in last["samples"]]
         text.text(0, 1, "\n".join(lines), va="top", family="monospace", fontsize=9, wrap=True)
-    fig.tight_layout()
+    # A fixed layout: tight_layout would render the figure once more on every live redraw.
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.14, top=0.9, wspace=0.1)
     return fig
 
 

@@ -128,13 +128,8 @@ def pretrain(
     log_every: int | None = None,
 ) -> TrainResult:
     """Self-supervised pre-training: predict every next token of `texts`, with the transformers Trainer."""
-    check_training_knobs(steps, lr, batch_size, seed)
-    if not texts:
-        raise ValueError("texts must hold at least one document")
-    if log_every is not None:
-        check_int("log_every", log_every, 1, steps)
-    result = TrainResult(steps=0)
-    stream = _Stream(result, steps, callback, stop, progress, "pre-training")
+    result, stream = _prepare("pre-training", "texts", texts, steps, lr, batch_size, seed, log_every, callback, stop,
+                              progress)
     trainer = Trainer(
         model=model,
         args=training_arguments(steps, lr, batch_size, seed, log_every),
@@ -143,6 +138,18 @@ def pretrain(
         callbacks=[stream],
     )
     return _run(trainer, result)
+
+
+def _prepare(desc: str, name: str, items: list, steps: int, lr: float, batch_size: int, seed: int, log_every: int | None,
+             callback: Callback | None, stop: threading.Event | None, progress: bool) -> tuple[TrainResult, _Stream]:
+    """Validate a run's knobs and data; return its empty record and the callback that will fill it."""
+    check_training_knobs(steps, lr, batch_size, seed)
+    if not items:
+        raise ValueError(f"{name} must hold at least one item")
+    if log_every is not None:
+        check_int("log_every", log_every, 1, steps)
+    result = TrainResult(steps=0)
+    return result, _Stream(result, steps, callback, stop, progress, desc)
 
 
 def _run(trainer: Trainer, result: TrainResult) -> TrainResult:
@@ -182,13 +189,8 @@ def sft(
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
 
-    check_training_knobs(steps, lr, batch_size, seed)
-    if not conversations:
-        raise ValueError("conversations must hold at least one exchange")
-    if log_every is not None:
-        check_int("log_every", log_every, 1, steps)
-    result = TrainResult(steps=0)
-    stream = _Stream(result, steps, callback, stop, progress, "fine-tuning")
+    result, stream = _prepare("fine-tuning", "conversations", conversations, steps, lr, batch_size, seed, log_every,
+                              callback, stop, progress)
     args = training_arguments(steps, lr, batch_size, seed, log_every, SFTConfig, assistant_only_loss=True,
                               max_length=MAX_POSITIONS, dataset_num_proc=None)
     with quiet_progress():

@@ -21,7 +21,7 @@ from .plots import draw_training
 from .train import check_training_knobs
 from .validation import check_choice
 
-REDRAW_SECONDS = 0.25
+REDRAW_SECONDS = 1.0
 
 
 def _png(fig: Figure) -> bytes:
@@ -121,7 +121,7 @@ def _draw_pretraining(fig: Figure, state: dict) -> None:
                   state["values"]["steps"], state["values"]["preset"])
 
 
-def pretraining_panel(preset: str = "micro", steps: int = 120, lr: float = 5e-3, seed: int = 0) -> Panel:
+def pretraining_panel(preset: str = "micro", steps: int = 80, lr: float = 5e-3, seed: int = 0) -> Panel:
     """Train a tiny LM live: model size, steps, learning rate and seed; loss and completions stream in."""
     check_choice("preset", preset, PRESETS)
     check_training_knobs(steps, lr, 16, seed)
