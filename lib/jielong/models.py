@@ -13,7 +13,7 @@ import torch
 from transformers import AutoModelForCausalLM, LlamaConfig, PreTrainedModel
 from transformers.utils import logging as hf_logging
 
-from .validation import check_choice, check_int
+from .validation import check_choice, check_int, check_subset
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,47 @@ def quiet_progress() -> Iterator[None]:
             hf_logging.enable_progress_bar()
         if maps:
             datasets.enable_progress_bars()
+
+
+LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
+
+def add_lora(model: PreTrainedModel, rank: int = 8, targets: tuple[str, ...] = ("q_proj", "v_proj")) -> PreTrainedModel:
+    """Freeze `model` and wrap it with peft LoRA adapters of `rank` on the `targets` layers.
+
+    Defined in the chapter "Stage 2: instruction fine-tuning".
+    """
+    from peft import LoraConfig, get_peft_model
+
+    width = model.config.hidden_size
+    check_int("rank", rank, 1, width)
+    targets = check_subset("targets", targets, LORA_TARGETS)
+    if not targets:
+        raise ValueError(f"targets must name at least one of {LORA_TARGETS}")
+    config = LoraConfig(r=rank, lora_alpha=2 * rank, lora_dropout=0.0, target_modules=list(targets), bias="none",
+                        task_type="CAUSAL_LM")
+    return get_peft_model(model, config)
+
+
+@torch.no_grad()
+def weight_distance(model: torch.nn.Module, reference: torch.nn.Module) -> float:
+    """How far `model`'s weights moved from `reference`'s: ||W - W0|| / ||W0|| over all shared weights.
+
+    A LoRA model is measured with its adapters merged into the weights they modify.
+    """
+    if hasattr(model, "merge_and_unload"):
+        import copy
+
+        model = copy.deepcopy(model).merge_and_unload()
+    ref = dict(reference.named_parameters())
+    moved = total = 0.0
+    for name, p in model.named_parameters():
+        if name in ref:
+            moved += float((p.float() - ref[name].float()).pow(2).sum())
+            total += float(ref[name].float().pow(2).sum())
+    if total == 0:
+        raise ValueError("model and reference share no weights")
+    return (moved / total) ** 0.5
 
 
 def count_parameters(model: torch.nn.Module, trainable_only: bool = False) -> int:
