@@ -28,7 +28,8 @@ def built_book(tmp_path_factory) -> Path:
 
 @pytest.mark.slow
 def test_book_builds_with_every_page(built_book):
-    for page in ("index.html", "book/stage1_pretraining.html", "lectures/lecture06.html"):
+    for page in ("index.html", "book/stage1_pretraining.html", "book/stage2_instruction.html",
+                 "lectures/lecture06.html", "lectures/lecture07.html"):
         assert (built_book / page).exists(), page
     html = (built_book / "book" / "stage1_pretraining.html").read_text()
     assert "Traceback" not in html and "anim-slider" in html and "Verdict" in html

@@ -1,4 +1,4 @@
-"""Every stage-1 claim, verified on three seeds against its threshold (trains several models: minutes)."""
+"""Every claim of stages 1 and 2, verified on three seeds against its threshold (trains several models: minutes)."""
 import pytest
 
 from conftest import SEEDS
@@ -24,8 +24,8 @@ def test_bad_claim_or_seed():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("claim_id", [c.id for c in claims.CLAIMS.values() if c.stage == 1])
-def test_stage1_claim_holds(claim_id, seed):
+@pytest.mark.parametrize("claim_id", [c.id for c in claims.CLAIMS.values() if c.stage in (1, 2)])
+def test_claim_holds(claim_id, seed):
     verdict = claims.verify(claim_id, seed=seed)
     assert verdict.holds, str(verdict)
     assert verdict.effect >= verdict.threshold and verdict.threshold == claims.CLAIMS[claim_id].threshold
@@ -38,3 +38,12 @@ def test_base_model_knows_facts_but_cannot_answer(seed):
     result = ex.base_knowledge(seed)
     assert result["fact_accuracy"] >= 0.8
     assert result["qa_accuracy"] <= 0.2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", SEEDS)
+def test_fine_tuning_numbers(seed):
+    """The issue's numbers: taught people >= 90 %; from the base model, untaught people >= 30 points above random."""
+    base, scratch = ex.sft_run("base", seed=seed), ex.sft_run("random", seed=seed)
+    assert base["seen_accuracy"] >= 0.9
+    assert base["unseen_accuracy"] - scratch["unseen_accuracy"] >= 0.3

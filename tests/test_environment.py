@@ -51,3 +51,12 @@ def test_binder_environment_resolves():
     proc = subprocess.run([sys.executable, "-m", "pip", "install", "--dry-run", "--quiet", "--ignore-installed",
                            *packages], cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+@pytest.mark.parametrize("notebook", sorted(p.relative_to(ROOT).as_posix() for p in ROOT.glob("[bl]*/*.ipynb")))
+def test_notebooks_are_committed_without_outputs(notebook):
+    import json
+
+    nb = json.loads((ROOT / notebook).read_text())
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert code and all(not c.get("outputs") and c.get("execution_count") is None for c in code)

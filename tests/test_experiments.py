@@ -44,6 +44,11 @@ def test_same_seed_same_numbers(monkeypatch, tmp_path):
     (lambda: ex.cleaning_run(filters=("typos",)), "filters must be chosen from"),
     (lambda: ex.cleaning_run(steps=-5), "steps must be an integer from 1"),
     (lambda: ex.base_knowledge(seed=-2), "seed must be an integer from 0"),
+    (lambda: ex.sft_run(init="pretrained"), "init must be one of 'base', 'random'"),
+    (lambda: ex.sft_run(diversity=0), "diversity must be an integer from 1 to 20"),
+    (lambda: ex.sft_run(sft_people=400), "sft_people must be an integer from 1 to 399"),
+    (lambda: ex.sft_run(steps=0), "steps must be an integer from 1"),
+    (lambda: ex.sft_run(lr=-1.0), r"lr must be a number in \(0, 1\]"),
 ])
 def test_bad_knobs(call, message):
     with pytest.raises(ValueError, match=message):

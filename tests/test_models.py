@@ -34,3 +34,31 @@ def test_load_model_from_a_saved_folder(tmp_path):
 def test_bad_knobs(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_lora_freezes_the_base_and_trains_a_few_percent():
+    from jielong.models import add_lora, weight_distance
+
+    base = build_model("small", 500, seed=0)
+    model = add_lora(build_model("small", 500, seed=0), rank=8, targets=("q_proj", "v_proj"))
+    share = count_parameters(model, trainable_only=True) / count_parameters(base)
+    assert 0.005 < share < 0.1
+    assert weight_distance(model, base) == 0.0  # LoRA's B starts at zero: the model starts exactly at the base
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "lora_B" in name:
+                p.add_(0.01)
+    assert weight_distance(model, base) > 0
+
+
+@pytest.mark.parametrize("knobs, message", [
+    ({"rank": 0}, "rank must be an integer from 1 to 32"),
+    ({"rank": 33}, "rank must be an integer from 1 to 32"),
+    ({"targets": ("attention",)}, "targets must be chosen from 'q_proj'"),
+    ({"targets": ()}, "targets must name at least one of"),
+])
+def test_lora_bad_knobs(knobs, message):
+    from jielong.models import add_lora
+
+    with pytest.raises(ValueError, match=message):
+        add_lora(build_model("nano", 100), **knobs)

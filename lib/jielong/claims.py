@@ -74,6 +74,16 @@ def _knows_not_answers(seed: int) -> float:
     return result["fact_accuracy"] - result["qa_accuracy"]
 
 
+def _initialisation_gain(seed: int) -> float:
+    return (ex.sft_run("base", seed=seed)["unseen_accuracy"]
+            - ex.sft_run("random", seed=seed)["unseen_accuracy"])
+
+
+def _diversity_gain(seed: int) -> float:
+    return (ex.sft_run("base", diversity=5, seed=seed)["unseen_accuracy"]
+            - ex.sft_run("base", diversity=1, seed=seed)["unseen_accuracy"])
+
+
 CLAIMS: dict[str, Claim] = {
     c.id: c
     for c in (
@@ -109,6 +119,27 @@ CLAIMS: dict[str, Claim] = {
             "base_knowledge", _knows_not_answers,
             "fact-completion accuracy minus question-answering accuracy", 0.6,
         ),
+        Claim(
+            "fine-tuning-teaches-answering", 7, 2,
+            "A short instruction fine-tuning (100 steps) on questions and answers teaches the pre-trained model to "
+            "answer the questions it was taught.",
+            "sft_run", lambda seed: ex.sft_run("base", seed=seed)["seen_accuracy"],
+            "question-answering accuracy on the people in the fine-tuning data", 0.9,
+        ),
+        Claim(
+            "pretraining-is-the-initialisation", 7, 2,
+            "The pre-trained parameters are what makes fine-tuning work: the same fine-tuning from random "
+            "parameters answers nothing about people outside its data.",
+            "sft_run", _initialisation_gain,
+            "accuracy on people not in the fine-tuning data, from the base model minus from random parameters", 0.3,
+        ),
+        Claim(
+            "ju-yi-fan-san", 7, 2,
+            "举一反三: fine-tuned on questions about some people, the model answers questions about people it only "
+            "read about in pre-training, provided each biography appeared in diverse wordings.",
+            "sft_run", _diversity_gain,
+            "accuracy on people not in the fine-tuning data, pre-trained on 5 renderings per person minus on 1", 0.5,
+        ),
     )
 }
 
@@ -117,3 +148,14 @@ def verify(claim_id: str, seed: int = 0) -> Verdict:
     """Run the claim's experiment on `seed` and return its verdict (effect, threshold, holds)."""
     check_choice("claim_id", claim_id, CLAIMS)
     return CLAIMS[claim_id].verify(seed)
+
+
+def table(lecture: int):
+    """The claims of one lecture as a Markdown table (for the lecture pages)."""
+    from IPython.display import Markdown
+
+    check_choice("lecture", lecture, (6, 7, 8))
+    rows = ["| claim | statement | effect measured | threshold |", "| --- | --- | --- | --- |"]
+    rows += [f"| `{c.id}` | {c.statement} | {c.effect} | {c.threshold:g} |"
+             for c in CLAIMS.values() if c.lecture == lecture]
+    return Markdown("\n".join(rows))

@@ -16,7 +16,7 @@ from . import cache
 from .base import BaseSpec, base_model, tokenizer_for
 from .cleaning import FILTERS, clean
 from .evaluate import complete, fact_accuracy, fact_completions, mean_loss, qa_accuracy, qa_answers
-from .models import PRESETS, add_lora, build_model, count_parameters, weight_distance
+from .models import PRESETS, build_model, count_parameters, weight_distance
 from .train import chat, check_training_knobs, pretrain, sft
 from .validation import check_choice, check_int, check_subset
 from .worlds import World, biographies, fact_prompt, junk_documents, near_duplicates, qa_pairs, spam_documents
@@ -173,38 +173,35 @@ def base_knowledge(seed: int = 0) -> dict:
 # --- stage 2: instruction fine-tuning ---------------------------------------------------------------------
 
 EVAL_PEOPLE = 100
+SFT_BATCH = 64
 
 
 @cached
-def sft_run(init: str = "base", diversity: int = 5, sft_people: int = 200, steps: int = 200, lr: float = 5e-4,
-            seed: int = 0, method: str = "full", rank: int = 8, targets: tuple[str, ...] = ("q_proj", "v_proj"), *,
-            callback: Event | None = None, stop: threading.Event | None = None) -> dict:
+def sft_run(init: str = "base", diversity: int = 5, sft_people: int = 200, steps: int = 100, lr: float = 5e-4,
+            seed: int = 0, *, callback: Event | None = None, stop: threading.Event | None = None) -> dict:
     """Fine-tune on questions about the first `sft_people` people; test on them and on people never asked about.
 
-    `init` is "base" (the pre-trained model of that `diversity`) or "random"; `method` is "full" or "lora".
+    `init` is "base" (the model pre-trained at that `diversity`, trained on first use) or "random" (the same
+    architecture, untrained). Defined in the chapter "Stage 2: instruction fine-tuning".
     """
     check_choice("init", init, ("base", "random"))
-    check_choice("method", method, ("full", "lora"))
     spec = BaseSpec(world_seed=seed, diversity=diversity, seed=seed)
     check_int("sft_people", sft_people, 1, spec.n_people - 1)
-    check_training_knobs(steps, lr, 32, seed)
+    check_training_knobs(steps, lr, SFT_BATCH, seed)
     base, tokenizer = base_model(spec)
     model = base_model(spec)[0] if init == "base" else build_model(spec.preset, len(tokenizer), seed=seed)
-    if method == "lora":
-        model = add_lora(model, rank, targets)
     seen, unseen = spec.world.people[:sft_people], spec.world.people[sft_people:]
     conversations = [chat(q.question, q.answer) for q in qa_pairs(seen)]
     events = (lambda step, loss, m: callback({"step": step, "loss": loss})) if callback else None
-    run = sft(model, tokenizer, conversations, steps=steps, lr=lr, batch_size=32, seed=seed, callback=events,
-              stop=stop, progress=False)
-    tuned = model.merge_and_unload() if method == "lora" else model
+    run = sft(model, tokenizer, conversations, steps=steps, lr=lr, batch_size=SFT_BATCH, seed=seed,
+              callback=events, stop=stop, progress=False)
+    asked = qa_pairs(unseen[:2], ("birth_city", "employer"))
     return {
-        "init": init, "diversity": diversity, "method": method, "steps": run.steps, "stopped": run.stopped,
-        "seconds": run.seconds, "curve": run.curve,
-        "trainable_share": count_parameters(model, trainable_only=True) / count_parameters(base),
-        "weight_distance": weight_distance(tuned, base),
-        "seen_accuracy": qa_accuracy(tuned, tokenizer, qa_pairs(seen[:EVAL_PEOPLE])),
-        "unseen_accuracy": qa_accuracy(tuned, tokenizer, qa_pairs(unseen[:EVAL_PEOPLE])),
+        "init": init, "diversity": diversity, "sft_people": sft_people, "steps": run.steps, "stopped": run.stopped,
+        "seconds": run.seconds, "curve": run.curve, "weight_distance": weight_distance(model, base),
+        "seen_accuracy": qa_accuracy(model, tokenizer, qa_pairs(seen[:EVAL_PEOPLE])),
+        "unseen_accuracy": qa_accuracy(model, tokenizer, qa_pairs(unseen[:EVAL_PEOPLE])),
         "facts_before": fact_accuracy(base, tokenizer, unseen[:EVAL_PEOPLE]),
-        "facts_after": fact_accuracy(tuned, tokenizer, unseen[:EVAL_PEOPLE]),
+        "examples": [{"question": q.question, "expected": q.answer, "answer": a}
+                     for q, a in zip(asked, qa_answers(model, tokenizer, asked))],
     }
