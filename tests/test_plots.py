@@ -27,3 +27,11 @@ def test_sweep_animation_has_one_frame_per_checkpoint():
     html = plots.scrubber(plots.sweep_animation(SWEEP)).data
     assert html.count("frames[") >= 3 and 'type="range"' in html
     assert "https://" not in html  # an offline page must not fetch anything
+
+
+def test_loss_mask_highlights_only_the_answer(small_tokenizer):
+    page = plots.loss_mask(small_tokenizer, [{"role": "user", "content": "Where was X born?"},
+                                            {"role": "assistant", "content": "Lima"}]).data
+    highlighted = page.count("background:#ffd54f")
+    assert highlighted == len(small_tokenizer.tokenize(" Lima")) + 1  # the answer and the end-of-turn token
+    assert "&lt;|user|&gt;" in page

@@ -177,7 +177,7 @@ SFT_BATCH = 64
 
 
 @cached
-def sft_run(init: str = "base", diversity: int = 5, sft_people: int = 200, steps: int = 100, lr: float = 5e-4,
+def sft_run(init: str = "base", diversity: int = 5, sft_people: int = 200, steps: int = 100, lr: float = 7e-4,
             seed: int = 0, *, callback: Event | None = None, stop: threading.Event | None = None) -> dict:
     """Fine-tune on questions about the first `sft_people` people; test on them and on people never asked about.
 

@@ -1,12 +1,14 @@
 """The book's matplotlib figures, one function per kind of figure; each returns its Figure."""
 from __future__ import annotations
 
+import html
 import re
 
 import matplotlib.pyplot as plt
 from IPython.display import HTML
 from matplotlib import animation
 from matplotlib.figure import Figure
+from transformers import PreTrainedTokenizerFast
 
 COLORS = plt.rcParams["axes.prop_cycle"].by_key()["color"]
 
@@ -118,20 +120,18 @@ def scrubber(anim: animation.Animation) -> HTML:
     matplotlib links its button icons from a CDN; the link is dropped so that an offline page makes no request
     (the book's theme ships the same icon font).
     """
-    html = anim.to_jshtml()
-    return HTML(re.sub(r'<link rel="stylesheet"[^>]*font-awesome[^>]*>', "", html))
+    page = anim.to_jshtml()
+    return HTML(re.sub(r'<link rel="stylesheet"[^>]*font-awesome[^>]*>', "", page))
 
 
-def loss_mask(tokenizer, conversation: list[dict[str, str]]) -> HTML:
+def loss_mask(tokenizer: PreTrainedTokenizerFast, conversation: list[dict[str, str]]) -> HTML:
     """The tokens of one chat exchange, those the fine-tuning loss is computed on highlighted."""
-    import html as html_lib
-
     enc = tokenizer.apply_chat_template(conversation, tokenize=True, return_dict=True, return_assistant_tokens_mask=True)
     cells = []
     for token, trained in zip(tokenizer.convert_ids_to_tokens(enc["input_ids"]), enc["assistant_masks"]):
         style = "background:#ffd54f;font-weight:bold" if trained else "background:#eeeeee;color:#666"
         cells.append(f'<span style="{style};padding:2px 4px;margin:1px;border-radius:3px;font-family:monospace">'
-                     f"{html_lib.escape(token.replace('Ġ', '␣'))}</span>")
+                     f"{html.escape(token.replace('Ġ', '␣'))}</span>")
     legend = ('<div style="margin-top:6px;font-size:90%">highlighted: the loss is computed on these tokens; '
               "grey: context only</div>")
     return HTML('<div style="line-height:2.2">' + "".join(cells) + "</div>" + legend)
