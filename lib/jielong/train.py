@@ -109,6 +109,8 @@ def training_arguments(steps: int, lr: float, batch_size: int, seed: int, log_ev
         data_seed=seed,
         dataloader_num_workers=0,
         use_cpu=not torch.cuda.is_available(),
+        # trl's configs turn activation checkpointing on by default; tiny models need no memory saved, only speed.
+        activation_checkpointing=False,
         **extra,
     )
 
