@@ -4,6 +4,7 @@ The widgets, the static sweeps in the online book, the claims and the tests all 
 """
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 import json
@@ -189,7 +190,7 @@ def sft_run(init: str = "base", diversity: int = 5, sft_people: int = 200, steps
     check_int("sft_people", sft_people, 1, spec.n_people - 1)
     check_training_knobs(steps, lr, SFT_BATCH, seed)
     base, tokenizer = base_model(spec)
-    model = base_model(spec)[0] if init == "base" else build_model(spec.preset, len(tokenizer), seed=seed)
+    model = copy.deepcopy(base) if init == "base" else build_model(spec.preset, len(tokenizer), seed=seed)
     seen, unseen = spec.world.people[:sft_people], spec.world.people[sft_people:]
     conversations = [chat(q.question, q.answer) for q in qa_pairs(seen)]
     events = (lambda step, loss, m: callback({"step": step, "loss": loss})) if callback else None
