@@ -70,6 +70,14 @@ def test_bad_spec():
                            ({"preset": "giant"}, "preset must be one of"),
                            ({"steps": 0}, "steps must be an integer from 1"),
                            ({"lr": -1.0}, "lr must be a number in"),
-                           ({"n_people": 1}, "n_people must be an integer from 2")]:
+                           ({"n_people": 1}, "n_people must be an integer from 2"),
+                           ({"known_people": 0}, "known_people must be an integer from 1 to 400")]:
         with pytest.raises(ValueError, match=message):
             BaseSpec(**knobs)
+
+
+def test_a_new_unset_field_keeps_old_cache_keys():
+    """`known_people` unset is left out of the key, so models cached before it existed stay valid."""
+    assert BaseSpec().folder() != BaseSpec(known_people=200).folder()
+    assert BaseSpec(known_people=None).folder() == BaseSpec().folder()
+    assert "known_people" not in BaseSpec().knobs() and BaseSpec(known_people=3).knobs()["known_people"] == 3

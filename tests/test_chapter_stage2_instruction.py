@@ -12,4 +12,4 @@ def test_chapter_runs_and_shows_its_results():
     assert any("the loss is computed on these tokens" in "".join(h) for h in outputs_of(nb, "text/html")), \
         "the loss mask is missing"
     verdicts = "".join("".join(m) for m in outputs_of(nb, "text/markdown"))
-    assert verdicts.count("Verdict") == 3 and "does not hold" not in verdicts
+    assert verdicts.count("Verdict") == 2 and "does not hold" not in verdicts

@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from jielong.evaluate import complete, fact_accuracy, mean_loss, perplexity, qa_accuracy
+from jielong.evaluate import complete, fact_accuracy, mean_loss, perplexity, qa_accuracy, sample_conversations
 from jielong.models import build_model
 from jielong.worlds import biographies, qa_pairs
 
@@ -38,8 +38,14 @@ def test_base_model_completes_facts_but_does_not_answer(base):
     (lambda m, t: qa_accuracy(m, t, []), "qas must hold at least one question"),
     (lambda m, t: complete(m, t, ["a"], max_new_tokens=0), "max_new_tokens must be an integer from 1 to 200"),
     (lambda m, t: fact_accuracy(m, t, []), "people and attributes must each hold at least one item"),
+    (lambda m, t: sample_conversations(m, t, 0), "n must be an integer from 1"),
 ])
 def test_bad_knobs(small_tokenizer, call, message):
     model = build_model("nano", len(small_tokenizer), seed=0)
     with pytest.raises(ValueError, match=message):
         call(model, small_tokenizer)
+
+
+def test_an_untrained_model_writes_no_well_formed_conversation(small_tokenizer):
+    model = build_model("nano", len(small_tokenizer), seed=0)
+    assert sample_conversations(model, small_tokenizer, 8, seed=0) == []

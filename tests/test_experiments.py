@@ -49,6 +49,20 @@ def test_same_seed_same_numbers(monkeypatch, tmp_path):
     (lambda: ex.sft_run(sft_people=400), "sft_people must be an integer from 1 to 399"),
     (lambda: ex.sft_run(steps=0), "steps must be an integer from 1"),
     (lambda: ex.sft_run(lr=-1.0), r"lr must be a number in \(0, 1\]"),
+    (lambda: ex.lora_run(rank=0), "rank must be an integer from 1 to 128"),
+    (lambda: ex.lora_run(rank=129), "rank must be an integer from 1 to 128"),
+    (lambda: ex.lora_run(targets=("attention",)), "targets must be chosen from"),
+    (lambda: ex.lora_run(targets=()), "targets must name at least one"),
+    (lambda: ex.lora_run(steps=0), "steps must be an integer from 1"),
+    (lambda: ex.forgetting_run(replay=1.5), r"replay must be a number in \[0, 1\]"),
+    (lambda: ex.forgetting_run(replay=-0.1), r"replay must be a number in \[0, 1\]"),
+    (lambda: ex.forgetting_run(kind="dreamt"), "kind must be one of 'real', 'generated'"),
+    (lambda: ex.forgetting_run(method="adapter"), "method must be one of 'full', 'lora'"),
+    (lambda: ex.forgetting_run(lr=0.0), r"lr must be a number in \(0, 1\]"),
+    (lambda: ex.imitation_run(examples=0), "examples must be an integer from 1 to 1000"),
+    (lambda: ex.imitation_run(steps=0), "steps must be an integer from 1"),
+    (lambda: ex.task_a_model(seed=-1), "seed must be an integer from 0"),
+    (lambda: ex.teacher_model(seed=-1), "seed must be an integer from 0"),
 ])
 def test_bad_knobs(call, message):
     with pytest.raises(ValueError, match=message):

@@ -35,3 +35,23 @@ def test_loss_mask_highlights_only_the_answer(small_tokenizer):
     highlighted = page.count("background:#ffd54f")
     assert highlighted == len(small_tokenizer.tokenize(" Lima")) + 1  # the answer and the end-of-turn token
     assert "&lt;|user|&gt;" in page
+
+
+def _sft(d, n, seen, unseen):
+    return {"diversity": d, "sft_people": n, "seen_accuracy": seen, "unseen_accuracy": unseen}
+
+
+def test_stage2_figures_have_their_axes():
+    runs = [_sft(1, 50, 0.9, 0.1), _sft(5, 50, 0.9, 0.5), _sft(1, 200, 0.95, 0.15), _sft(5, 200, 0.99, 0.7)]
+    fig = plots.diversity_figure(runs)
+    assert len(fig.axes) == 1 and len(fig.axes[0].lines) == 4
+    lora = [{"rank": r, "trainable_share": r / 100, "seen_accuracy": 0.9, "unseen_accuracy": 0.7,
+             "weight_distance": 0.1} for r in (1, 8)]
+    assert len(plots.lora_figure(lora, reference={"seen_accuracy": 1, "unseen_accuracy": 0.6,
+                                                  "weight_distance": 0.2}).axes) == 2
+    forgetting = [{"replay": r, "kind": k, "method": "full", "lr": 2e-3, "a_before": 0.8, "a_after": 0.1 + r / 2,
+                   "b_after": 0.9} for k in ("real", "generated") for r in (0.0, 0.5, 1.0)]
+    assert len(plots.forgetting_figure(forgetting).axes) == 2
+    imitation = [{"examples": n, "known": {"format": 1.0, "accuracy": 0.5},
+                  "unknown": {"format": 1.0, "accuracy": 0.05, "chance": 0.04}} for n in (10, 100)]
+    assert len(plots.imitation_figure(imitation).axes[0].lines) == 4

@@ -85,3 +85,17 @@ def test_sft_bad_knobs(setup):
         sft(model, tok, [], progress=False)
     with pytest.raises(ValueError, match=r"lr must be a number in \(0, 1\]"):
         sft(model, tok, [[{"role": "user", "content": "q"}]], lr=0, progress=False)
+
+
+def test_sft_can_also_train_on_the_questions(small_world, small_tokenizer):
+    """With assistant_only=False (LAMOL's recipe) the model learns to write the questions too."""
+    from jielong.evaluate import sample_conversations
+    from jielong.train import chat, sft
+    from jielong.worlds import qa_pairs
+
+    qas = qa_pairs(small_world.people[:2], ("birth_city",))
+    conversations = [chat(q.question, q.answer) for q in qas]
+    model = build_model("nano", len(small_tokenizer), seed=0)
+    sft(model, small_tokenizer, conversations, steps=150, lr=1e-2, batch_size=2, progress=False, assistant_only=False)
+    written = sample_conversations(model, small_tokenizer, 20, seed=0)
+    assert len(written) >= 15 and sum(c in conversations for c in written) >= 15

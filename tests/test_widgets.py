@@ -2,7 +2,7 @@ import time
 
 import pytest
 
-from jielong.widgets import pretraining_panel
+from jielong.widgets import forgetting_panel, ju_yi_fan_san_panel, lora_panel, pretraining_panel
 
 
 @pytest.fixture()
@@ -58,3 +58,50 @@ def test_stop_button_ends_the_run(cache):
 def test_bad_initial_values_raise(knobs, message):
     with pytest.raises(ValueError, match=message):
         pretraining_panel(**knobs)
+
+
+@pytest.mark.parametrize("make, knobs, message", [
+    (ju_yi_fan_san_panel, {"diversity": 4}, "diversity must be one of 1, 2, 3, 5"),
+    (ju_yi_fan_san_panel, {"sft_people": 5}, "sft_people must be an integer from 10 to 390"),
+    (ju_yi_fan_san_panel, {"steps": 0}, "steps must be an integer from 1"),
+    (lora_panel, {"rank": 0}, "rank must be an integer from 1 to 64"),
+    (lora_panel, {"rank": 65}, "rank must be an integer from 1 to 64"),
+    (lora_panel, {"targets": ("attention",)}, "targets must be chosen from"),
+    (lora_panel, {"lr": 0.0}, "lr must be a number in"),
+    (forgetting_panel, {"replay": 2.0}, r"replay must be a number in \[0, 1\]"),
+    (forgetting_panel, {"kind": "dreamt"}, "kind must be one of 'real', 'generated'"),
+    (forgetting_panel, {"method": "adapter"}, "method must be one of 'full', 'lora'"),
+])
+def test_stage2_panels_refuse_bad_initial_values(make, knobs, message):
+    with pytest.raises(ValueError, match=message):
+        make(**knobs)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("make, knob, value, message", [
+    (ju_yi_fan_san_panel, "steps", 0, "steps must be an integer from 1"),
+    (lora_panel, "targets", (), "targets must name at least one"),
+    (lora_panel, "lr", 5.0, "lr must be a number in"),
+    (forgetting_panel, "lr", -1.0, "lr must be a number in"),
+])
+def test_stage2_panels_show_bad_values_as_a_message(make, knob, value, message):
+    panel = make()
+    panel.knobs[knob].value = value
+    panel.run(block=True)
+    assert panel.result is None and message in panel.error and "Invalid setting" in panel.message.value
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("make, knobs", [
+    (ju_yi_fan_san_panel, {"steps": 4}),
+    (lora_panel, {"steps": 4}),
+    (forgetting_panel, {"steps": 4, "kind": "generated"}),
+])
+def test_stage2_panels_train_draw_and_keep_their_runs(make, knobs):
+    """On the cached base models (the chapters' tests train them): two short runs, both kept for the plot."""
+    panel = make(**knobs)
+    for _ in range(2):
+        panel.run(block=True)
+        assert panel.error is None, panel.error
+    assert len(panel.history) == 2 and panel.first_event_s is not None
+    assert bytes(panel.image.value).startswith(b"\x89PNG") and "done" in panel.message.value

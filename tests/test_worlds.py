@@ -61,7 +61,18 @@ def test_split_is_disjoint():
     (lambda: biography(World(n_people=5).people[0], -1), "rendering must be an integer from 0"),
     (lambda: fact_prompt(World(n_people=5).people[0], "height"), "attribute must be one of"),
     (lambda: World(n_people=5).people[0].fact("shoe_size"), "attribute must be one of"),
+    (lambda: worlds.kind_questions(-1), "seed must be an integer from 0"),
 ])
 def test_bad_knobs_raise_clear_errors(call, knob):
     with pytest.raises(ValueError, match=knob):
         call()
+
+
+def test_kind_questions_cover_every_value_once():
+    qas = worlds.kind_questions(0)
+    assert len(qas) == sum(len(worlds.VALUES[a]) for a in worlds.KINDS)
+    assert len({q.question for q in qas}) == len(qas)
+    assert {q.answer for q in qas} == set(worlds.KINDS.values())
+    assert qas != worlds.kind_questions(1) and sorted(qas, key=str) == sorted(worlds.kind_questions(1), key=str)
+    lima = next(q for q in qas if q.question == "What kind of thing is Lima?")
+    assert lima.answer == "a city"

@@ -33,21 +33,28 @@ class BaseSpec:
     lr: float = 3e-3
     batch_size: int = 32
     seed: int = 0
+    known_people: int | None = None  # pre-train on the first `known_people` people only (default: everyone)
 
     def __post_init__(self) -> None:
         World(self.world_seed, self.n_people)  # validates both
         check_int("diversity", self.diversity, 1, MAX_DIVERSITY)
         check_choice("preset", self.preset, PRESETS)
         check_training_knobs(self.steps, self.lr, self.batch_size, self.seed)
+        if self.known_people is not None:
+            check_int("known_people", self.known_people, 1, self.n_people)
 
     @property
     def world(self) -> World:
         """The world this model was pre-trained on."""
         return World(self.world_seed, self.n_people)
 
+    def knobs(self) -> dict:
+        """The fields that are set, as a dict (an unset new field leaves the cache keys of old models unchanged)."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
     def folder(self) -> Path:
         """Where the trained model lives in the cache."""
-        return cache.cache_dir() / "models" / f"base-{cache.key(asdict(self))}"
+        return cache.cache_dir() / "models" / f"base-{cache.key(self.knobs())}"
 
 
 def tokenizer_for(world: World) -> PreTrainedTokenizerFast:
@@ -71,7 +78,7 @@ def base_model(spec: BaseSpec | None = None, progress: bool = True) -> tuple[Pre
             log.info("pre-training the base model %s (first use; cached after)", spec.folder().name)
             start = time.perf_counter()
             model = build_model(spec.preset, len(tokenizer), seed=spec.seed)
-            texts = biographies(spec.world.people, diversity=spec.diversity)
+            texts = biographies(spec.world.people[: spec.known_people], diversity=spec.diversity)
             pretrain(model, tokenizer, texts, steps=spec.steps, lr=spec.lr, batch_size=spec.batch_size,
                      seed=spec.seed, progress=progress)
             with quiet_progress():

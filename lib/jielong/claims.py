@@ -23,12 +23,19 @@ class Claim:
     measure: Callable[[int], float]
     effect: str
     threshold: float
+    at_most: bool = False  # the effect must stay at or below the threshold instead of reaching it
+
+    @property
+    def bound(self) -> str:
+        """The threshold with its direction, e.g. "≥ 0.5" or "≤ 0.1"."""
+        return f"{'≤' if self.at_most else '≥'} {self.threshold:g}"
 
     def verify(self, seed: int = 0) -> Verdict:
         """Run the experiment on `seed` and compare its effect with the threshold."""
         check_int("seed", seed, 0, 2**31 - 1)
         effect = float(self.measure(seed))
-        return Verdict(self.id, seed, effect, self.threshold, effect >= self.threshold)
+        holds = effect <= self.threshold if self.at_most else effect >= self.threshold
+        return Verdict(self.id, seed, effect, self.threshold, holds)
 
 
 @dataclass(frozen=True)
@@ -45,13 +52,13 @@ class Verdict:
         claim = CLAIMS[self.claim_id]
         mark = "holds" if self.holds else "does NOT hold"
         return (f"Claim '{self.claim_id}' {mark} on seed {self.seed}: {claim.effect} = {self.effect:.3f} "
-                f"(threshold {self.threshold:g}).")
+                f"(threshold {claim.bound}).")
 
     def _repr_markdown_(self) -> str:
         claim = CLAIMS[self.claim_id]
         mark = "✅ holds" if self.holds else "❌ does not hold"
         return (f"**Verdict: {mark}.** *{claim.statement}* {claim.effect.capitalize()}: "
-                f"**{self.effect:.2f}**, threshold {self.threshold:g} (seed {self.seed}).")
+                f"**{self.effect:.2f}**, threshold {claim.bound} (seed {self.seed}).")
 
 
 def _cleaning_gain(seed: int) -> float:
@@ -82,6 +89,18 @@ def _initialisation_gain(seed: int) -> float:
 def _diversity_gain(seed: int) -> float:
     return (ex.sft_run("base", diversity=5, seed=seed)["unseen_accuracy"]
             - ex.sft_run("base", diversity=1, seed=seed)["unseen_accuracy"])
+
+
+def _recovered(kind: str, seed: int) -> float:
+    plain = ex.forgetting_run(seed=seed)
+    replayed = ex.forgetting_run(replay=1.0, kind=kind, seed=seed)
+    drop = plain["a_before"] - plain["a_after"]
+    return (replayed["a_after"] - plain["a_after"]) / drop if drop > 0 else 0.0
+
+
+def _imitated_facts(seed: int) -> float:
+    unknown = ex.imitation_run(seed=seed)["unknown"]
+    return unknown["accuracy"] - unknown["chance"]
 
 
 CLAIMS: dict[str, Claim] = {
@@ -140,6 +159,57 @@ CLAIMS: dict[str, Claim] = {
             "sft_run", _diversity_gain,
             "accuracy on people not in the fine-tuning data, pre-trained on 5 renderings per person minus on 1", 0.5,
         ),
+        Claim(
+            "lora-matches-full-fine-tuning", 7, 2,
+            "An adapter (LoRA, rank 8: 7% of the weights) learns the fine-tuning data about as well as training "
+            "every weight.",
+            "lora_run", lambda seed: ex.full_run(seed)["seen_accuracy"] - ex.lora_run(seed=seed)["seen_accuracy"],
+            "accuracy on taught people, full fine-tuning minus LoRA", 0.1, at_most=True,
+        ),
+        Claim(
+            "lora-forgets-less", 7, 2,
+            "With the pre-trained weights frozen, LoRA keeps more of what the base model knew than full fine-tuning.",
+            "lora_run", lambda seed: ex.lora_run(seed=seed)["facts_after"] - ex.full_run(seed)["facts_after"],
+            "share of base facts still completed after fine-tuning, LoRA minus full fine-tuning", 0.1,
+        ),
+        Claim(
+            "lora-stays-closer", 7, 2,
+            "LoRA's fine-tuned model stays closer to the pre-trained weights than full fine-tuning's.",
+            "lora_run",
+            lambda seed: ex.lora_run(seed=seed)["weight_distance"] / ex.full_run(seed)["weight_distance"],
+            "distance from the base weights, LoRA over full fine-tuning", 0.9, at_most=True,
+        ),
+        Claim(
+            "tasks-are-forgotten", 7, 2,
+            "A model that learns task B after task A forgets task A.",
+            "forgetting_run", lambda seed: (lambda r: r["a_before"] - r["a_after"])(ex.forgetting_run(seed=seed)),
+            "task A accuracy before learning task B minus after", 0.3,
+        ),
+        Claim(
+            "replay-prevents-forgetting", 7, 2,
+            "Mixing real task-A examples into task B's data (as many as B's) keeps task A.",
+            "forgetting_run", lambda seed: _recovered("real", seed),
+            "share of task A's drop recovered by replaying real examples", 0.5,
+        ),
+        Claim(
+            "self-replay-prevents-forgetting", 7, 2,
+            "LAMOL: the model can review task A from examples it writes itself, with no task-A data kept.",
+            "forgetting_run", lambda seed: _recovered("generated", seed),
+            "share of task A's drop recovered by replaying the model's own examples", 0.5,
+        ),
+        Claim(
+            "imitation-copies-style", 7, 2,
+            "Fine-tuned on a stronger model's answers, a model answers in that model's style.",
+            "imitation_run", lambda seed: ex.imitation_run(seed=seed)["unknown"]["format"],
+            "share of answers in the teacher's style, about people not in the imitation data", 0.9,
+        ),
+        Claim(
+            "imitation-does-not-copy-knowledge", 7, 2,
+            "Imitation does not transfer knowledge: about people only the teacher knew, the student's facts are no "
+            "better than guesses.",
+            "imitation_run", _imitated_facts,
+            "accuracy on facts only the teacher knew, minus chance", 0.1, at_most=True,
+        ),
     )
 }
 
@@ -156,6 +226,6 @@ def table(lecture: int):
 
     check_choice("lecture", lecture, (6, 7, 8))
     rows = ["| claim | statement | effect measured | threshold |", "| --- | --- | --- | --- |"]
-    rows += [f"| `{c.id}` | {c.statement} | {c.effect} | {c.threshold:g} |"
+    rows += [f"| `{c.id}` | {c.statement} | {c.effect} | {c.bound} |"
              for c in CLAIMS.values() if c.lecture == lecture]
     return Markdown("\n".join(rows))

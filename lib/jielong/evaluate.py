@@ -97,9 +97,10 @@ def fact_accuracy(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast,
     return sum(want == got for _, want, got in rows) / len(rows)
 
 
-def qa_answers(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, qas: Sequence[QA]) -> list[str]:
-    """The model's answer to each question, asked in the chat format."""
-    return complete(model, tokenizer, [qa.question for qa in qas], chat=True)
+def qa_answers(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, qas: Sequence[QA],
+               max_new_tokens: int = 8) -> list[str]:
+    """The model's answer to each question, asked in the chat format (at most `max_new_tokens` tokens)."""
+    return complete(model, tokenizer, [qa.question for qa in qas], max_new_tokens=max_new_tokens, chat=True)
 
 
 def qa_accuracy(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, qas: Sequence[QA]) -> float:
@@ -108,3 +109,36 @@ def qa_accuracy(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, qas:
         raise ValueError("qas must hold at least one question")
     answers = qa_answers(model, tokenizer, qas)
     return sum(a == qa.answer for a, qa in zip(answers, qas)) / len(qas)
+
+
+@torch.no_grad()
+def sample_conversations(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, n: int, seed: int = 0,
+                         max_new_tokens: int = 32) -> list[list[dict[str, str]]]:
+    """Let the model write `n` conversations of its own, question and answer, from an empty user turn (LAMOL).
+
+    Samples that do not come out as one well-formed exchange are dropped, so fewer than `n` may return.
+    """
+    check_int("n", n, 1, 100_000)
+    check_int("seed", seed, 0, 2**31 - 1)
+    model.eval()
+    user, end, assistant = (tokenizer.convert_tokens_to_ids(t) for t in ("<|user|>", "<|end|>", "<|assistant|>"))
+    specials = {user, tokenizer.bos_token_id, tokenizer.eos_token_id, tokenizer.pad_token_id}
+    torch.manual_seed(seed)
+    out: list[list[dict[str, str]]] = []
+    for size in [BATCH] * (n // BATCH) + [n % BATCH] * bool(n % BATCH):
+        start = torch.tensor([[tokenizer.bos_token_id, user]] * size, device=model.device)
+        gen = model.generate(input_ids=start, attention_mask=torch.ones_like(start), do_sample=True, top_k=0,
+                             max_new_tokens=max_new_tokens, pad_token_id=tokenizer.pad_token_id, eos_token_id=None)
+        for row in gen[:, 2:].tolist():
+            # One exchange: question <|end|> <|assistant|> answer <|end|>
+            if row.count(end) < 2 or row[row.index(end) + 1] != assistant:
+                continue
+            q_end = row.index(end)
+            a_end = row.index(end, q_end + 1)
+            if set(row[:a_end]) & specials:
+                continue
+            question = tokenizer.decode(row[:q_end], skip_special_tokens=True).strip()
+            answer = tokenizer.decode(row[q_end + 2 : a_end], skip_special_tokens=True).strip()
+            if question and answer:
+                out.append([{"role": "user", "content": question}, {"role": "assistant", "content": answer}])
+    return out

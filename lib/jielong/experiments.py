@@ -16,11 +16,12 @@ from typing import Any
 from . import cache
 from .base import BaseSpec, base_model, tokenizer_for
 from .cleaning import FILTERS, clean
-from .evaluate import complete, fact_accuracy, fact_completions, mean_loss, qa_accuracy, qa_answers
-from .models import PRESETS, build_model, count_parameters, weight_distance
+from .evaluate import (complete, fact_accuracy, fact_completions, mean_loss, qa_accuracy, qa_answers,
+                       sample_conversations)
+from .models import LORA_TARGETS, PRESETS, add_lora, check_lora, build_model, count_parameters, load_model, weight_distance
 from .train import chat, check_training_knobs, pretrain, sft
-from .validation import check_choice, check_int, check_subset
-from .worlds import World, biographies, fact_prompt, junk_documents, near_duplicates, qa_pairs, spam_documents
+from .validation import check_choice, check_float, check_int, check_subset
+from .worlds import MONTHS, QA, TEMPLATES, VALUES, YEARS, World, biographies, fact_prompt, junk_documents, near_duplicates, qa_pairs, spam_documents, kind_questions
 
 Event = Callable[[dict[str, Any]], None]
 
@@ -179,7 +180,7 @@ SFT_BATCH = 64
 
 @cached
 def sft_run(init: str = "base", diversity: int = 5, sft_people: int = 200, steps: int = 100, lr: float = 7e-4,
-            seed: int = 0, *, callback: Event | None = None, stop: threading.Event | None = None) -> dict:
+            seed: int = 0, batch_size: int = SFT_BATCH, *, callback: Event | None = None, stop: threading.Event | None = None) -> dict:
     """Fine-tune on questions about the first `sft_people` people; test on them and on people never asked about.
 
     `init` is "base" (the model pre-trained at that `diversity`, trained on first use) or "random" (the same
@@ -188,13 +189,13 @@ def sft_run(init: str = "base", diversity: int = 5, sft_people: int = 200, steps
     check_choice("init", init, ("base", "random"))
     spec = BaseSpec(world_seed=seed, diversity=diversity, seed=seed)
     check_int("sft_people", sft_people, 1, spec.n_people - 1)
-    check_training_knobs(steps, lr, SFT_BATCH, seed)
+    check_training_knobs(steps, lr, batch_size, seed)
     base, tokenizer = base_model(spec)
     model = copy.deepcopy(base) if init == "base" else build_model(spec.preset, len(tokenizer), seed=seed)
     seen, unseen = spec.world.people[:sft_people], spec.world.people[sft_people:]
     conversations = [chat(q.question, q.answer) for q in qa_pairs(seen)]
     events = (lambda step, loss, m: callback({"step": step, "loss": loss})) if callback else None
-    run = sft(model, tokenizer, conversations, steps=steps, lr=lr, batch_size=SFT_BATCH, seed=seed,
+    run = sft(model, tokenizer, conversations, steps=steps, lr=lr, batch_size=batch_size, seed=seed,
               callback=events, stop=stop, progress=False)
     asked = qa_pairs(unseen[:2], ("birth_city", "employer"))
     return {
@@ -203,6 +204,209 @@ def sft_run(init: str = "base", diversity: int = 5, sft_people: int = 200, steps
         "seen_accuracy": qa_accuracy(model, tokenizer, qa_pairs(seen[:EVAL_PEOPLE])),
         "unseen_accuracy": qa_accuracy(model, tokenizer, qa_pairs(unseen[:EVAL_PEOPLE])),
         "facts_before": fact_accuracy(base, tokenizer, unseen[:EVAL_PEOPLE]),
+        "facts_after": fact_accuracy(model, tokenizer, unseen[:EVAL_PEOPLE]),
         "examples": [{"question": q.question, "expected": q.answer, "answer": a}
                      for q, a in zip(asked, qa_answers(model, tokenizer, asked))],
+    }
+
+
+# --- stage 2: LoRA ------------------------------------------------------------------------------------------
+
+LORA_BATCH = SFT_BATCH // 2
+
+
+def full_run(seed: int = 0) -> dict:
+    """Full fine-tuning as LoRA's reference: `sft_run` on the same 300 batches of 32 as `lora_run`'s default."""
+    return sft_run("base", steps=300, seed=seed, batch_size=LORA_BATCH)
+
+
+@cached
+def lora_run(rank: int = 8, targets: tuple[str, ...] = LORA_TARGETS, lr: float = 3e-3, steps: int = 300,
+             seed: int = 0, *, callback: Event | None = None, stop: threading.Event | None = None) -> dict:
+    """`sft_run`'s fine-tuning through a LoRA adapter (peft): the base frozen, only the adapter trained.
+
+    Compare with `full_run(seed)`, full fine-tuning on the same batches; an adapter needs a larger learning rate. Defined in the chapter "Stage 2: adapters and LoRA".
+    """
+    spec = BaseSpec(world_seed=seed, seed=seed)
+    targets = check_lora(rank, targets, PRESETS[spec.preset].hidden_size)
+    check_training_knobs(steps, lr, LORA_BATCH, seed)
+    base, tokenizer = base_model(spec)
+    model = add_lora(copy.deepcopy(base), rank, targets)
+    seen, unseen = spec.world.people[:200], spec.world.people[200:]
+    events = (lambda step, loss, m: callback({"step": step, "loss": loss})) if callback else None
+    run = sft(model, tokenizer, [chat(q.question, q.answer) for q in qa_pairs(seen)], steps=steps, lr=lr,
+              batch_size=LORA_BATCH, seed=seed, callback=events, stop=stop, progress=False)
+    return {
+        "rank": rank, "targets": list(targets), "lr": lr, "steps": run.steps, "stopped": run.stopped,
+        "seconds": run.seconds, "curve": run.curve,
+        "trainable": count_parameters(model, trainable_only=True), "parameters": count_parameters(base),
+        "trainable_share": count_parameters(model, trainable_only=True) / count_parameters(base),
+        "weight_distance": weight_distance(model, base),
+        "seen_accuracy": qa_accuracy(model, tokenizer, qa_pairs(seen[:EVAL_PEOPLE])),
+        "unseen_accuracy": qa_accuracy(model, tokenizer, qa_pairs(unseen[:EVAL_PEOPLE])),
+        "facts_before": fact_accuracy(base, tokenizer, unseen[:EVAL_PEOPLE]),
+        "facts_after": fact_accuracy(model, tokenizer, unseen[:EVAL_PEOPLE]),
+    }
+
+
+# --- stage 2: forgetting -----------------------------------------------------------------------------------
+
+TASK_A = {"people": 12, "steps": 150, "lr": 2e-3, "batch_size": 16}
+FORGET_BATCH = 16
+
+
+def task_a_model(seed: int = 0):
+    """Task A of the forgetting experiment, trained on first use and cached: the base model fine-tuned to answer
+    questions about the first 12 people, with the loss on the questions too (LAMOL's recipe, so that the model
+    can later write task-A examples itself). Returns (model, tokenizer).
+    """
+    check_int("seed", seed, 0, 2**31 - 1)
+    spec = BaseSpec(world_seed=seed, seed=seed)
+    model, tokenizer = base_model(spec)
+    folder = cache.cache_dir() / "models" / f"task-a-{cache.key(spec.knobs(), TASK_A)}"
+    with cache.building(folder) as scratch:
+        if scratch is not None:
+            sft(model, tokenizer, _task_a(spec.world), steps=TASK_A["steps"], lr=TASK_A["lr"],
+                batch_size=TASK_A["batch_size"], seed=seed, assistant_only=False, progress=False)
+            model.save_pretrained(scratch)
+    return load_model(folder), tokenizer
+
+
+def _task_a(world: World) -> list[list[dict[str, str]]]:
+    return [chat(q.question, q.answer) for q in qa_pairs(world.people[: TASK_A["people"]])]
+
+
+@cached
+def forgetting_run(replay: float = 0.0, kind: str = "real", method: str = "full", lr: float = 2e-3, steps: int = 60,
+                   seed: int = 0, *, callback: Event | None = None, stop: threading.Event | None = None) -> dict:
+    """Learn task B (what kind of thing a word names) after task A (questions about people); measure how much of A is forgotten.
+
+    `replay` is the number of task-A examples mixed into task B's data, as a share of B's size; `kind` says whether
+    they are real A examples ("real") or ones the model writes itself before learning B ("generated", LAMOL).
+    `method` trains all weights ("full") or a rank-8 LoRA adapter ("lora"). Defined in the chapter "Stage 2: LoRA
+    and forgetting".
+    """
+    check_float("replay", replay, 0.0, 1.0)
+    check_choice("kind", kind, ("real", "generated"))
+    check_choice("method", method, ("full", "lora"))
+    check_training_knobs(steps, lr, FORGET_BATCH, seed)
+    model, tokenizer = task_a_model(seed)
+    world = BaseSpec(world_seed=seed, seed=seed).world
+    a_test = qa_pairs(world.people[: TASK_A["people"]])  # did the model keep what it was taught in task A?
+    b_all = kind_questions(seed)
+    b_train, b_test = b_all[:60], b_all[60:]  # B is tested on things it was not asked about
+    n_replay = round(replay * len(b_train))
+    truth = {q.question: q.answer for q in qa_pairs(world.people)}
+    if n_replay and kind == "real":
+        replayed = random.Random(f"replay-{seed}").sample(_task_a(world), n_replay)
+    elif n_replay:
+        replayed = sample_conversations(model, tokenizer, n_replay, seed)
+    else:
+        replayed = []
+    a_before, b_before = qa_accuracy(model, tokenizer, a_test), qa_accuracy(model, tokenizer, b_test)
+    if method == "lora":
+        model = add_lora(model, 8, LORA_TARGETS)
+    data = [chat(q.question, q.answer) for q in b_train] + replayed
+    random.Random(f"mix-{seed}").shuffle(data)
+    checkpoints = [{"step": 0, "a": a_before, "b": b_before}]
+    if callback is not None:
+        callback(checkpoints[0])
+
+    def on_log(step: int, loss: float, m) -> None:
+        event = {"step": step, "loss": loss}
+        if step % max(1, steps // 8) == 0 or step == steps:
+            event |= {"a": qa_accuracy(m, tokenizer, a_test), "b": qa_accuracy(m, tokenizer, b_test)}
+            checkpoints.append(event)
+        if callback is not None:
+            callback(event)
+
+    run = sft(model, tokenizer, data, steps=steps, lr=lr, batch_size=FORGET_BATCH, seed=seed, callback=on_log,
+              stop=stop, progress=False, log_every=max(1, steps // 16))
+    return {
+        "replay": replay, "kind": kind, "method": method, "lr": lr, "steps": run.steps, "stopped": run.stopped,
+        "seconds": run.seconds, "curve": run.curve, "checkpoints": checkpoints,
+        "a_before": a_before, "b_before": b_before,
+        "a_after": qa_accuracy(model, tokenizer, a_test), "b_after": qa_accuracy(model, tokenizer, b_test),
+        "replayed": len(replayed),
+        "replayed_true": (sum(truth.get(c[0]["content"]) == c[1]["content"] for c in replayed) / len(replayed)
+                          if replayed else None),
+        "replay_examples": [{"question": c[0]["content"], "answer": c[1]["content"]} for c in replayed[:4]],
+    }
+
+
+# --- stage 2: imitating a stronger model ----------------------------------------------------------------------
+
+TEACHER = {"steps": 100, "lr": 7e-4, "batch_size": SFT_BATCH}
+STUDENT_KNOWS = 200
+TEACHER_STYLE = "As far as I know, "
+ANSWER_TOKENS = 32  # room for the teacher's full sentences
+
+
+def styled_answer(qa: QA) -> str:
+    """The teacher's way of answering: a full sentence after a hedge, e.g. "As far as I know, X was born in Lima."."""
+    return TEACHER_STYLE + TEMPLATES[qa.attribute][0].format(name=qa.person, value=qa.answer)
+
+
+def teacher_model(seed: int = 0):
+    """The stronger model: the base model (which read about all 400 people) fine-tuned to answer questions about
+    all of them in its own style. Trained on first use and cached; returns (model, tokenizer).
+    """
+    check_int("seed", seed, 0, 2**31 - 1)
+    spec = BaseSpec(world_seed=seed, seed=seed)
+    model, tokenizer = base_model(spec)
+    folder = cache.cache_dir() / "models" / f"teacher-{cache.key(spec.knobs(), TEACHER, TEACHER_STYLE)}"
+    with cache.building(folder) as scratch:
+        if scratch is not None:
+            conversations = [chat(q.question, styled_answer(q)) for q in qa_pairs(spec.world.people)]
+            sft(model, tokenizer, conversations, steps=TEACHER["steps"], lr=TEACHER["lr"],
+                batch_size=TEACHER["batch_size"], seed=seed, progress=False)
+            model.save_pretrained(scratch)
+    return load_model(folder), tokenizer
+
+
+def _chance(qa: QA) -> float:
+    """The chance of guessing a fact: one over the number of values it could take."""
+    return 1 / (len(MONTHS) * 28 * len(YEARS)) if qa.attribute == "birth_date" else 1 / len(VALUES[qa.attribute])
+
+
+@cached
+def imitation_run(examples: int = 500, steps: int = 100, lr: float = 7e-4, seed: int = 0, *,
+                  callback: Event | None = None, stop: threading.Event | None = None) -> dict:
+    """Fine-tune a student on the teacher's answers to `examples` questions; score its style and its facts.
+
+    The student's base model read the biographies of only the first 200 people; the teacher knows all 400. The
+    questions cover people 0-99 and 200-299; the student is tested on people it read about (100-199) and people it
+    never read about (300-399), none of them in its fine-tuning data. Defined in the chapter "Stage 2: imitating a
+    stronger model".
+    """
+    check_int("examples", examples, 1, 1000)
+    check_training_knobs(steps, lr, SFT_BATCH, seed)
+    teacher, tokenizer = teacher_model(seed)
+    student, _ = base_model(BaseSpec(world_seed=seed, seed=seed, known_people=STUDENT_KNOWS))
+    people = BaseSpec(world_seed=seed, seed=seed).world.people
+    pool = qa_pairs(people[:100] + people[200:300])
+    random.Random(f"imitation-{seed}").shuffle(pool)
+    asked = pool[:examples]
+    taught = qa_answers(teacher, tokenizer, asked, ANSWER_TOKENS)
+    events = (lambda step, loss, m: callback({"step": step, "loss": loss})) if callback else None
+    run = sft(student, tokenizer, [chat(q.question, a) for q, a in zip(asked, taught)], steps=steps, lr=lr,
+              batch_size=SFT_BATCH, seed=seed, callback=events, stop=stop, progress=False)
+
+    def score(test: list[QA]) -> dict:
+        answers = qa_answers(student, tokenizer, test, ANSWER_TOKENS)
+        heads = [styled_answer(q).removesuffix(f"{q.answer}.") for q in test]
+        return {
+            "format": sum(a.startswith(h) and a.endswith(".") for a, h in zip(answers, heads)) / len(test),
+            "accuracy": sum(a == styled_answer(q) for a, q in zip(answers, test)) / len(test),
+            "chance": sum(map(_chance, test)) / len(test),
+            "examples": [{"question": q.question, "expected": q.answer, "answer": a}
+                         for q, a in list(zip(test, answers))[:: len(test) // 3][:3]],
+        }
+
+    known = score(qa_pairs(people[100:100 + EVAL_PEOPLE // 2]))
+    unknown = score(qa_pairs(people[300:300 + EVAL_PEOPLE // 2]))
+    return {
+        "examples": examples, "steps": run.steps, "stopped": run.stopped, "seconds": run.seconds, "curve": run.curve,
+        "teacher_accuracy": sum(a == styled_answer(q) for a, q in zip(taught, asked)) / len(asked),
+        "known": known, "unknown": unknown,
     }

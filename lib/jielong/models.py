@@ -99,6 +99,17 @@ def quiet_progress() -> Iterator[None]:
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 
+def check_lora(rank: int, targets: tuple[str, ...], width: int) -> tuple[str, ...]:
+    """Validate a LoRA rank (1 to the layer width) and its target layers; return the targets in canonical order."""
+    check_int("rank", rank, 1, width)
+    if isinstance(targets, str):
+        raise ValueError(f"targets must be a tuple of layer names from {LORA_TARGETS}, got the string {targets!r}")
+    targets = check_subset("targets", targets, LORA_TARGETS)
+    if not targets:
+        raise ValueError(f"targets must name at least one of {LORA_TARGETS}")
+    return targets
+
+
 def add_lora(model: PreTrainedModel, rank: int = 8, targets: tuple[str, ...] = ("q_proj", "v_proj")) -> PreTrainedModel:
     """Freeze `model` and wrap it with peft LoRA adapters of `rank` on the `targets` layers.
 
@@ -106,11 +117,7 @@ def add_lora(model: PreTrainedModel, rank: int = 8, targets: tuple[str, ...] = (
     """
     from peft import LoraConfig, get_peft_model
 
-    width = model.config.hidden_size
-    check_int("rank", rank, 1, width)
-    targets = check_subset("targets", targets, LORA_TARGETS)
-    if not targets:
-        raise ValueError(f"targets must name at least one of {LORA_TARGETS}")
+    targets = check_lora(rank, targets, model.config.hidden_size)
     config = LoraConfig(r=rank, lora_alpha=2 * rank, lora_dropout=0.0, target_modules=list(targets), bias="none",
                         task_type="CAUSAL_LM")
     return get_peft_model(model, config)

@@ -5,10 +5,12 @@ Each run takes a `callback(step, loss, model)` that streams metrics while it tra
 """
 from __future__ import annotations
 
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
 from tqdm.auto import tqdm
@@ -91,7 +93,7 @@ def training_arguments(steps: int, lr: float, batch_size: int, seed: int, log_ev
     `config` is TrainingArguments or one of trl's subclasses (SFTConfig, DPOConfig, ...); `extra` are its own fields.
     """
     return config(
-        output_dir=None,
+        output_dir=str(Path(tempfile.gettempdir()) / "jielong-trainer"),  # never written (no saving), but created
         max_steps=steps,
         per_device_train_batch_size=batch_size,
         learning_rate=lr,
@@ -182,18 +184,20 @@ def sft(
     stop: threading.Event | None = None,
     progress: bool = True,
     log_every: int | None = None,
+    assistant_only: bool = True,
 ) -> TrainResult:
     """Supervised fine-tuning with trl's SFTTrainer, the loss on the assistant's tokens only.
 
-    Defined in the chapter "Stage 2: instruction fine-tuning". Returns the trained model's run record; `model`
-    (or its LoRA adapter, when it is a peft model) is trained in place.
+    With `assistant_only=False` the loss covers the user's turns too, so that the model also learns to write the
+    questions (as LAMOL does, to replay old tasks from its own samples). Defined in the chapter "Stage 2:
+    instruction fine-tuning". Returns the run record; `model` (or its LoRA adapter) is trained in place.
     """
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
 
     result, stream = _prepare("fine-tuning", "conversations", conversations, steps, lr, batch_size, seed, log_every,
                               callback, stop, progress)
-    args = training_arguments(steps, lr, batch_size, seed, log_every, SFTConfig, assistant_only_loss=True,
+    args = training_arguments(steps, lr, batch_size, seed, log_every, SFTConfig, assistant_only_loss=assistant_only,
                               max_length=MAX_POSITIONS, dataset_num_proc=None)
     with quiet_progress():
         trainer = SFTTrainer(model=model, args=args, processing_class=tokenizer,

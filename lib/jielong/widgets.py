@@ -15,11 +15,13 @@ from typing import Any
 import ipywidgets as w
 from matplotlib.figure import Figure
 
+from .experiments import FORGET_BATCH, LORA_BATCH, SFT_BATCH, forgetting_run, lora_run, sft_run
+from .base import BaseSpec, base_model
 from .experiments import pretraining_run
-from .models import PRESETS
-from .plots import draw_training
+from .models import LORA_TARGETS, PRESETS
+from .plots import draw_forgetting_panel, draw_ju_yi_fan_san, draw_lora_panel, draw_training
 from .train import check_training_knobs
-from .validation import check_choice
+from .validation import check_choice, check_float, check_int, check_subset
 
 REDRAW_SECONDS = 1.0
 
@@ -46,6 +48,7 @@ class Panel:
         self.widget = w.VBox([w.HBox(list(knobs.values())), w.HBox([self.run_button, self.stop_button]),
                               self.message, self.image])
         self.result: dict | None = None
+        self.history: list[dict] = []  # every finished run of this panel, for the plots that compare runs
         self.error: str | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -63,7 +66,7 @@ class Panel:
             return
         self._stop.clear()
         self.error, self.result, self.first_event_s = None, None, None
-        self._state = {"values": self.values(), "events": []}
+        self._state = {"values": self.values(), "events": [], "history": self.history}
         self._started = time.perf_counter()
         self._set_running(True)
         self.message.value = "<i>training…</i>"
@@ -80,6 +83,8 @@ class Panel:
         try:
             self.result = self.run_fn(**self._state["values"], callback=self._on_event, stop=self._stop)
             self._state["result"] = self.result
+            if not self.result.get("stopped"):
+                self.history.append(self.result)
             self._redraw(force=True)
             done = "stopped" if self.result.get("stopped") else "done"
             self.message.value = f"<b>{done}</b> in {time.perf_counter() - self._started:.1f} s"
@@ -133,3 +138,105 @@ def pretraining_panel(preset: str = "micro", steps: int = 80, lr: float = 5e-3, 
         "seed": w.IntText(value=seed, description="seed", style=style),
     }
     return Panel(knobs, lambda **kw: pretraining_run(**kw, use_cache=False), _draw_pretraining)
+
+
+STYLE = {"description_width": "initial"}
+DIVERSITIES = (1, 2, 3, 5)
+
+
+def _live_curve(state: dict) -> list:
+    if "result" in state:
+        return state["result"]["curve"]
+    return [(e["step"], e["loss"]) for e in state["events"]]
+
+
+def ju_yi_fan_san_panel(diversity: int = 5, sft_people: int = 200, steps: int = 30, lr: float = 2e-3,
+                        seed: int = 0) -> Panel:
+    """举一反三 live: fine-tune a base model of the chosen pre-training diversity on questions about some people,
+    then ask about the others. A base model not yet cached is pre-trained first (about a minute).
+
+    The default is a short fine-tuning (30 steps) that fits the live budget; the chapter's runs take 100.
+    """
+    check_choice("diversity", diversity, DIVERSITIES)
+    check_int("sft_people", sft_people, 10, 390)
+    check_training_knobs(steps, lr, SFT_BATCH, seed)
+    knobs = {
+        "diversity": w.Dropdown(options=DIVERSITIES, value=diversity, description="renderings per person", style=STYLE),
+        "sft_people": w.IntSlider(value=sft_people, min=10, max=390, step=10, description="people in SFT",
+                                  style=STYLE),
+        "steps": w.IntText(value=steps, description="steps (1-100000)", style=STYLE),
+        "lr": w.FloatText(value=lr, description="learning rate (0-1]", style=STYLE),
+    }
+
+    def run(diversity, sft_people, steps, lr, callback, stop) -> dict:
+        check_choice("diversity", diversity, DIVERSITIES)
+        spec = BaseSpec(world_seed=seed, diversity=diversity, seed=seed)
+        if not spec.folder().is_dir():
+            panel.message.value = (f"<i>pre-training the base model for diversity {diversity} (first use: about a "
+                                   "minute, then cached)…</i>")
+            base_model(spec, progress=False)  # a progress bar cannot be drawn from the panel's thread
+            panel.message.value = "<i>training…</i>"
+        return sft_run("base", diversity, sft_people, steps, lr, seed, callback=callback, stop=stop, use_cache=False)
+
+    def draw(fig, state) -> None:
+        draw_ju_yi_fan_san(fig, _live_curve(state), state["values"]["steps"], state["history"])
+
+    panel = Panel(knobs, run, draw)
+    return panel
+
+
+def lora_panel(rank: int = 8, targets: tuple[str, ...] = LORA_TARGETS, lr: float = 3e-3, steps: int = 40,
+               seed: int = 0, reference: dict | None = None) -> Panel:
+    """LoRA live: rank, target layers and learning rate of a peft adapter; trainable share, accuracy and distance.
+
+    `reference` (a finished `sft_run`) is drawn as full fine-tuning's point. The default run is short (40 steps)
+    to fit the live budget; the chapter's runs take 200.
+    """
+    check_int("rank", rank, 1, 64)
+    targets = check_subset("targets", targets, LORA_TARGETS)
+    check_training_knobs(steps, lr, LORA_BATCH, seed)
+    knobs = {
+        "rank": w.IntSlider(value=rank, min=1, max=64, description="LoRA rank", style=STYLE),
+        "targets": w.SelectMultiple(options=LORA_TARGETS, value=targets, rows=4, description="target layers",
+                                    style=STYLE),
+        "lr": w.FloatText(value=lr, description="learning rate (0-1]", style=STYLE),
+        "steps": w.IntText(value=steps, description="steps (1-100000)", style=STYLE),
+    }
+
+    def run(rank, targets, lr, steps, callback, stop) -> dict:
+        check_int("rank", rank, 1, 64)
+        return lora_run(rank, tuple(targets), lr, steps, seed, callback=callback, stop=stop, use_cache=False)
+
+    def draw(fig, state) -> None:
+        draw_lora_panel(fig, _live_curve(state), state["values"]["steps"], state["history"], reference)
+
+    return Panel(knobs, run, draw, figsize=(11, 3.4))
+
+
+def forgetting_panel(replay: float = 0.5, kind: str = "real", method: str = "full", lr: float = 2e-3,
+                     steps: int = 60, seed: int = 0) -> Panel:
+    """Forgetting live: learn task B after task A and watch A's accuracy while B is learnt; replay real or
+    self-generated (LAMOL) A examples, with full fine-tuning or LoRA. Task A's model is trained on first use."""
+    check_float("replay", replay, 0.0, 1.0)
+    check_choice("kind", kind, ("real", "generated"))
+    check_choice("method", method, ("full", "lora"))
+    check_training_knobs(steps, lr, FORGET_BATCH, seed)
+    knobs = {
+        "replay": w.FloatSlider(value=replay, min=0.0, max=1.0, step=0.05, description="replay ratio", style=STYLE),
+        "kind": w.Dropdown(options=("real", "generated"), value=kind, description="replayed examples", style=STYLE),
+        "method": w.Dropdown(options=("full", "lora"), value=method, description="method", style=STYLE),
+        "lr": w.FloatText(value=lr, description="learning rate (0-1]", style=STYLE),
+        "steps": w.IntText(value=steps, description="steps (1-100000)", style=STYLE),
+    }
+
+    def run(replay, kind, method, lr, steps, callback, stop) -> dict:
+        return forgetting_run(replay, kind, method, lr, steps, seed, callback=callback, stop=stop, use_cache=False)
+
+    def draw(fig, state) -> None:
+        if "result" in state:
+            checkpoints = state["result"]["checkpoints"]
+        else:
+            checkpoints = [e for e in state["events"] if "a" in e]
+        draw_forgetting_panel(fig, checkpoints, state["values"]["steps"], "while learning task B", state["history"])
+
+    return Panel(knobs, run, draw, figsize=(11, 3.4))

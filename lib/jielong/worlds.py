@@ -204,6 +204,20 @@ def qa_pairs(people: tuple[Person, ...] | list[Person], attributes: tuple[str, .
     ]
 
 
+# --- a second task, for the forgetting experiment -----------------------------------------------
+
+KINDS = {"birth_city": "a city", "university": "a university", "major": "a subject", "employer": "a company"}
+
+
+def kind_questions(seed: int = 0) -> list[QA]:
+    """Task B of the forgetting experiment: "What kind of thing is Lima?" answered "a city", one question for each
+    city, university, subject and company of the world, in seeded order."""
+    check_int("seed", seed, 0, 2**31 - 1)
+    qas = [QA("", "kind", f"What kind of thing is {value}?", kind) for a, kind in KINDS.items() for value in VALUES[a]]
+    random.Random(f"kinds-{seed}").shuffle(qas)
+    return qas
+
+
 # --- web junk for the data-cleaning experiment -------------------------------------------------
 
 _BOILERPLATE = (
