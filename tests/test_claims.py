@@ -49,3 +49,38 @@ def test_fine_tuning_numbers(seed):
     base, scratch = ex.sft_run("base", seed=seed), ex.sft_run("random", seed=seed)
     assert base["seen_accuracy"] >= 0.9
     assert base["unseen_accuracy"] - scratch["unseen_accuracy"] >= 0.3
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", SEEDS)
+def test_lora_numbers(seed):
+    """The issue's numbers: LoRA at its default rank trains 1-10% of the weights; it ends nearer the base."""
+    lora, full = ex.lora_run(seed=seed), ex.full_run(seed)
+    assert 0.01 <= lora["trainable_share"] <= 0.10
+    assert lora["trainable"] < 0.1 * lora["parameters"]
+    assert lora["weight_distance"] < full["weight_distance"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", SEEDS)
+def test_forgetting_numbers(seed):
+    """Task B is learnt while A is forgotten; either replay brings back at least half of what was lost."""
+    plain = ex.forgetting_run(seed=seed)
+    assert plain["b_after"] >= plain["b_before"] + 0.5, "task B was not learnt"
+    drop = plain["a_before"] - plain["a_after"]
+    assert drop >= 0.3
+    for kind in ("real", "generated"):
+        replayed = ex.forgetting_run(replay=1.0, kind=kind, seed=seed)
+        assert replayed["a_after"] - plain["a_after"] >= drop / 2, kind
+    assert ex.forgetting_run(replay=1.0, kind="generated", seed=seed)["replayed"] > 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", SEEDS)
+def test_imitation_numbers(seed):
+    """The student copies the style (>= 90%) but not facts only the teacher knew (near chance)."""
+    run = ex.imitation_run(seed=seed)
+    assert run["teacher_accuracy"] >= 0.9
+    assert run["unknown"]["format"] >= 0.9 and run["known"]["format"] >= 0.9
+    assert run["unknown"]["accuracy"] <= run["unknown"]["chance"] + 0.1
+    assert run["known"]["accuracy"] >= run["unknown"]["accuracy"] + 0.3  # what it read, it can use

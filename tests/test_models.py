@@ -56,9 +56,19 @@ def test_lora_freezes_the_base_and_trains_a_few_percent():
     ({"rank": 33}, "rank must be an integer from 1 to 32"),
     ({"targets": ("attention",)}, "targets must be chosen from 'q_proj'"),
     ({"targets": ()}, "targets must name at least one of"),
+    ({"targets": "q_proj"}, "targets must be a tuple of layer names"),
 ])
 def test_lora_bad_knobs(knobs, message):
     from jielong.models import add_lora
 
     with pytest.raises(ValueError, match=message):
         add_lora(build_model("nano", 100), **knobs)
+
+
+def test_lora_default_rank_on_every_layer_is_in_the_adapter_band():
+    """Rank 8 on all seven matrices of the base model's preset: the lecture's 1-10% of the weights."""
+    from jielong.models import add_lora
+
+    base = build_model("small", 2048, seed=0)
+    share = count_parameters(add_lora(build_model("small", 2048, seed=0)), trainable_only=True) / count_parameters(base)
+    assert 0.01 <= share <= 0.10

@@ -57,7 +57,7 @@ class Verdict:
     def _repr_markdown_(self) -> str:
         claim = CLAIMS[self.claim_id]
         mark = "✅ holds" if self.holds else "❌ does not hold"
-        return (f"**Verdict: {mark}.** *{claim.statement}* {claim.effect.capitalize()}: "
+        return (f"**Verdict: {mark}.** *{claim.statement}* {claim.effect[0].upper()}{claim.effect[1:]}: "
                 f"**{self.effect:.2f}**, threshold {claim.bound} (seed {self.seed}).")
 
 

@@ -336,7 +336,7 @@ def forgetting_run(replay: float = 0.0, kind: str = "real", method: str = "full"
 
 # --- stage 2: imitating a stronger model ----------------------------------------------------------------------
 
-TEACHER = {"steps": 100, "lr": 7e-4, "batch_size": SFT_BATCH}
+TEACHER = {"steps": 200, "lr": 7e-4, "batch_size": SFT_BATCH}
 STUDENT_KNOWS = 200
 TEACHER_STYLE = "As far as I know, "
 ANSWER_TOKENS = 32  # room for the teacher's full sentences
@@ -364,13 +364,18 @@ def teacher_model(seed: int = 0):
     return load_model(folder), tokenizer
 
 
+def _relation(qa: QA) -> str:
+    """The words between the name and the value in the teacher's sentence, e.g. " was born in "."""
+    return TEMPLATES[qa.attribute][0].split("{name}")[1].split("{value}")[0]
+
+
 def _chance(qa: QA) -> float:
     """The chance of guessing a fact: one over the number of values it could take."""
     return 1 / (len(MONTHS) * 28 * len(YEARS)) if qa.attribute == "birth_date" else 1 / len(VALUES[qa.attribute])
 
 
 @cached
-def imitation_run(examples: int = 500, steps: int = 100, lr: float = 7e-4, seed: int = 0, *,
+def imitation_run(examples: int = 500, steps: int = 100, lr: float = 1e-3, seed: int = 0, *,
                   callback: Event | None = None, stop: threading.Event | None = None) -> dict:
     """Fine-tune a student on the teacher's answers to `examples` questions; score its style and its facts.
 
@@ -394,10 +399,12 @@ def imitation_run(examples: int = 500, steps: int = 100, lr: float = 7e-4, seed:
 
     def score(test: list[QA]) -> dict:
         answers = qa_answers(student, tokenizer, test, ANSWER_TOKENS)
-        heads = [styled_answer(q).removesuffix(f"{q.answer}.") for q in test]
+        # The style: the hedge, then the teacher's sentence for that fact; the fact: the value that sentence states.
+        styled = [a.startswith(TEACHER_STYLE) and _relation(q) in a and a.endswith(".") for a, q in zip(answers, test)]
+        right = [s and a.endswith(f"{_relation(q)}{q.answer}.") for s, a, q in zip(styled, answers, test)]
         return {
-            "format": sum(a.startswith(h) and a.endswith(".") for a, h in zip(answers, heads)) / len(test),
-            "accuracy": sum(a == styled_answer(q) for a, q in zip(answers, test)) / len(test),
+            "format": sum(styled) / len(test),
+            "accuracy": sum(right) / len(test),
             "chance": sum(map(_chance, test)) / len(test),
             "examples": [{"question": q.question, "expected": q.answer, "answer": a}
                          for q, a in list(zip(test, answers))[:: len(test) // 3][:3]],

@@ -110,7 +110,7 @@ def check_lora(rank: int, targets: tuple[str, ...], width: int) -> tuple[str, ..
     return targets
 
 
-def add_lora(model: PreTrainedModel, rank: int = 8, targets: tuple[str, ...] = ("q_proj", "v_proj")) -> PreTrainedModel:
+def add_lora(model: PreTrainedModel, rank: int = 8, targets: tuple[str, ...] = LORA_TARGETS) -> PreTrainedModel:
     """Freeze `model` and wrap it with peft LoRA adapters of `rank` on the `targets` layers.
 
     Defined in the chapter "Stage 2: instruction fine-tuning".
