@@ -13,6 +13,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from transformers import PreTrainedModel, PreTrainedTokenizerFast
+
 from . import cache
 from .base import BaseSpec, base_model, tokenizer_for
 from .cleaning import FILTERS, clean
@@ -225,7 +227,8 @@ def lora_run(rank: int = 8, targets: tuple[str, ...] = LORA_TARGETS, lr: float =
              seed: int = 0, *, callback: Event | None = None, stop: threading.Event | None = None) -> dict:
     """`sft_run`'s fine-tuning through a LoRA adapter (peft): the base frozen, only the adapter trained.
 
-    Compare with `full_run(seed)`, full fine-tuning on the same batches; an adapter needs a larger learning rate. Defined in the chapter "Stage 2: adapters and LoRA".
+    Compare with `full_run(seed)`, full fine-tuning on the same batches; an adapter needs a larger learning rate.
+    Defined in the chapter "Stage 2: adapters and LoRA".
     """
     spec = BaseSpec(world_seed=seed, seed=seed)
     targets = check_lora(rank, targets, PRESETS[spec.preset].hidden_size)
@@ -255,7 +258,7 @@ TASK_A = {"people": 12, "steps": 150, "lr": 2e-3, "batch_size": 16}
 FORGET_BATCH = 16
 
 
-def task_a_model(seed: int = 0):
+def task_a_model(seed: int = 0) -> tuple[PreTrainedModel, PreTrainedTokenizerFast]:
     """Task A of the forgetting experiment, trained on first use and cached: the base model fine-tuned to answer
     questions about the first 12 people, with the loss on the questions too (LAMOL's recipe, so that the model
     can later write task-A examples itself). Returns (model, tokenizer).
@@ -283,8 +286,8 @@ def forgetting_run(replay: float = 0.0, kind: str = "real", method: str = "full"
 
     `replay` is the number of task-A examples mixed into task B's data, as a share of B's size; `kind` says whether
     they are real A examples ("real") or ones the model writes itself before learning B ("generated", LAMOL).
-    `method` trains all weights ("full") or a rank-8 LoRA adapter ("lora"). Defined in the chapter "Stage 2: LoRA
-    and forgetting".
+    `method` trains all weights ("full") or a rank-8 LoRA adapter ("lora"). Defined in the chapter "Stage 2: learning
+    one task after another, and forgetting".
     """
     check_float("replay", replay, 0.0, 1.0)
     check_choice("kind", kind, ("real", "generated"))
@@ -347,7 +350,7 @@ def styled_answer(qa: QA) -> str:
     return TEACHER_STYLE + TEMPLATES[qa.attribute][0].format(name=qa.person, value=qa.answer)
 
 
-def teacher_model(seed: int = 0):
+def teacher_model(seed: int = 0) -> tuple[PreTrainedModel, PreTrainedTokenizerFast]:
     """The stronger model: the base model (which read about all 400 people) fine-tuned to answer questions about
     all of them in its own style. Trained on first use and cached; returns (model, tokenizer).
     """

@@ -5,6 +5,7 @@ Defined in the chapter "Stage 1: pre-training".
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,7 +121,10 @@ def add_lora(model: PreTrainedModel, rank: int = 8, targets: tuple[str, ...] = L
     targets = check_lora(rank, targets, model.config.hidden_size)
     config = LoraConfig(r=rank, lora_alpha=2 * rank, lora_dropout=0.0, target_modules=list(targets), bias="none",
                         task_type="CAUSAL_LM")
-    return get_peft_model(model, config)
+    with warnings.catch_warnings():
+        # peft 0.21 still asks transformers 5 for `is_gradient_checkpointing`, which warns that it is deprecated.
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        return get_peft_model(model, config)
 
 
 @torch.no_grad()
