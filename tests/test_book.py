@@ -36,7 +36,7 @@ def test_book_builds_with_every_page(built_book):
         assert (built_book / page).exists(), page
         html = (built_book / page).read_text()
         assert "Traceback" not in html and "does not hold" not in html, page
-        assert page.startswith("lectures") or "Verdict" in html, page
+        assert not page.startswith("book") or "Verdict" in html, page
     assert "anim-slider" in (built_book / "book" / "stage1_pretraining.html").read_text()
 
 

@@ -159,7 +159,8 @@ def draw_diversity(ax, runs: list[dict]) -> None:
                 label=f"taught people (SFT on {size})")
     ax.set(ylim=(0, 1.02), xlabel="renderings per person in pre-training (diversity)", ylabel="QA accuracy")
     ax.set_xticks(sorted({r["diversity"] for r in runs}) or [1])
-    ax.legend(fontsize=7, loc="upper left")
+    if runs:
+        ax.legend(fontsize=7, loc="upper left")
 
 
 def draw_ju_yi_fan_san(fig: Figure, curve: list, max_steps: int, runs: list[dict]) -> Figure:
@@ -168,7 +169,7 @@ def draw_ju_yi_fan_san(fig: Figure, curve: list, max_steps: int, runs: list[dict
     left, right = fig.subplots(1, 2)
     _loss(left, curve, max_steps, "fine-tuning")
     draw_diversity(right, runs)
-    right.set_title("举一反三: people never asked about")
+    right.set_title("learn one, infer three")  # matplotlib's default font has no CJK glyphs
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.15, top=0.9, wspace=0.25)
     return fig
 
