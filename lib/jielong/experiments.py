@@ -20,7 +20,8 @@ from .base import BaseSpec, base_model, tokenizer_for
 from .cleaning import FILTERS, clean
 from .evaluate import (complete, fact_accuracy, fact_completions, mean_loss, qa_accuracy, qa_answers,
                        sample_conversations)
-from .models import LORA_TARGETS, PRESETS, add_lora, check_lora, build_model, count_parameters, load_model, weight_distance
+from .models import (LORA_TARGETS, PRESETS, add_lora, build_model, check_lora, count_parameters, load_model,
+                     quiet_progress, weight_distance)
 from .train import chat, check_training_knobs, pretrain, sft
 from .validation import check_choice, check_float, check_int, check_subset
 from .worlds import MONTHS, QA, TEMPLATES, VALUES, YEARS, World, biographies, fact_prompt, junk_documents, near_duplicates, qa_pairs, spam_documents, kind_questions
@@ -182,7 +183,7 @@ SFT_BATCH = 64
 
 @cached
 def sft_run(init: str = "base", diversity: int = 5, sft_people: int = 200, steps: int = 100, lr: float = 7e-4,
-            seed: int = 0, batch_size: int = SFT_BATCH, *, callback: Event | None = None, stop: threading.Event | None = None) -> dict:
+            seed: int = 0, batch_size: int = SFT_BATCH, eval_people: int = EVAL_PEOPLE, *, callback: Event | None = None, stop: threading.Event | None = None) -> dict:
     """Fine-tune on questions about the first `sft_people` people; test on them and on people never asked about.
 
     `init` is "base" (the model pre-trained at that `diversity`, trained on first use) or "random" (the same
@@ -191,6 +192,7 @@ def sft_run(init: str = "base", diversity: int = 5, sft_people: int = 200, steps
     check_choice("init", init, ("base", "random"))
     spec = BaseSpec(world_seed=seed, diversity=diversity, seed=seed)
     check_int("sft_people", sft_people, 1, spec.n_people - 1)
+    check_int("eval_people", eval_people, 1, EVAL_PEOPLE)
     check_training_knobs(steps, lr, batch_size, seed)
     base, tokenizer = base_model(spec)
     model = copy.deepcopy(base) if init == "base" else build_model(spec.preset, len(tokenizer), seed=seed)
@@ -203,10 +205,10 @@ def sft_run(init: str = "base", diversity: int = 5, sft_people: int = 200, steps
     return {
         "init": init, "diversity": diversity, "sft_people": sft_people, "steps": run.steps, "stopped": run.stopped,
         "seconds": run.seconds, "curve": run.curve, "weight_distance": weight_distance(model, base),
-        "seen_accuracy": qa_accuracy(model, tokenizer, qa_pairs(seen[:EVAL_PEOPLE])),
-        "unseen_accuracy": qa_accuracy(model, tokenizer, qa_pairs(unseen[:EVAL_PEOPLE])),
-        "facts_before": fact_accuracy(base, tokenizer, unseen[:EVAL_PEOPLE]),
-        "facts_after": fact_accuracy(model, tokenizer, unseen[:EVAL_PEOPLE]),
+        "seen_accuracy": qa_accuracy(model, tokenizer, qa_pairs(seen[:eval_people])),
+        "unseen_accuracy": qa_accuracy(model, tokenizer, qa_pairs(unseen[:eval_people])),
+        "facts_before": fact_accuracy(base, tokenizer, unseen[:eval_people]),
+        "facts_after": fact_accuracy(model, tokenizer, unseen[:eval_people]),
         "examples": [{"question": q.question, "expected": q.answer, "answer": a}
                      for q, a in zip(asked, qa_answers(model, tokenizer, asked))],
     }
@@ -224,7 +226,8 @@ def full_run(seed: int = 0) -> dict:
 
 @cached
 def lora_run(rank: int = 8, targets: tuple[str, ...] = LORA_TARGETS, lr: float = 3e-3, steps: int = 300,
-             seed: int = 0, *, callback: Event | None = None, stop: threading.Event | None = None) -> dict:
+             seed: int = 0, eval_people: int = EVAL_PEOPLE, *, callback: Event | None = None,
+             stop: threading.Event | None = None) -> dict:
     """`sft_run`'s fine-tuning through a LoRA adapter (peft): the base frozen, only the adapter trained.
 
     Compare with `full_run(seed)`, full fine-tuning on the same batches; an adapter needs a larger learning rate.
@@ -233,22 +236,25 @@ def lora_run(rank: int = 8, targets: tuple[str, ...] = LORA_TARGETS, lr: float =
     spec = BaseSpec(world_seed=seed, seed=seed)
     targets = check_lora(rank, targets, PRESETS[spec.preset].hidden_size)
     check_training_knobs(steps, lr, LORA_BATCH, seed)
+    check_int("eval_people", eval_people, 1, EVAL_PEOPLE)
     base, tokenizer = base_model(spec)
     model = add_lora(copy.deepcopy(base), rank, targets)
     seen, unseen = spec.world.people[:200], spec.world.people[200:]
     events = (lambda step, loss, m: callback({"step": step, "loss": loss})) if callback else None
     run = sft(model, tokenizer, [chat(q.question, q.answer) for q in qa_pairs(seen)], steps=steps, lr=lr,
               batch_size=LORA_BATCH, seed=seed, callback=events, stop=stop, progress=False)
+    trainable = count_parameters(model, trainable_only=True)
+    model = model.merge_and_unload()  # the same function, measured without the adapters' overhead
     return {
         "rank": rank, "targets": list(targets), "lr": lr, "steps": run.steps, "stopped": run.stopped,
         "seconds": run.seconds, "curve": run.curve,
-        "trainable": count_parameters(model, trainable_only=True), "parameters": count_parameters(base),
-        "trainable_share": count_parameters(model, trainable_only=True) / count_parameters(base),
+        "trainable": trainable, "parameters": count_parameters(base),
+        "trainable_share": trainable / count_parameters(base),
         "weight_distance": weight_distance(model, base),
-        "seen_accuracy": qa_accuracy(model, tokenizer, qa_pairs(seen[:EVAL_PEOPLE])),
-        "unseen_accuracy": qa_accuracy(model, tokenizer, qa_pairs(unseen[:EVAL_PEOPLE])),
-        "facts_before": fact_accuracy(base, tokenizer, unseen[:EVAL_PEOPLE]),
-        "facts_after": fact_accuracy(model, tokenizer, unseen[:EVAL_PEOPLE]),
+        "seen_accuracy": qa_accuracy(model, tokenizer, qa_pairs(seen[:eval_people])),
+        "unseen_accuracy": qa_accuracy(model, tokenizer, qa_pairs(unseen[:eval_people])),
+        "facts_before": fact_accuracy(base, tokenizer, unseen[:eval_people]),
+        "facts_after": fact_accuracy(model, tokenizer, unseen[:eval_people]),
     }
 
 
@@ -271,7 +277,8 @@ def task_a_model(seed: int = 0) -> tuple[PreTrainedModel, PreTrainedTokenizerFas
         if scratch is not None:
             sft(model, tokenizer, _task_a(spec.world), steps=TASK_A["steps"], lr=TASK_A["lr"],
                 batch_size=TASK_A["batch_size"], seed=seed, assistant_only=False, progress=False)
-            model.save_pretrained(scratch)
+            with quiet_progress():  # its progress bar would land on a chapter's stderr
+                model.save_pretrained(scratch)
     return load_model(folder), tokenizer
 
 
@@ -317,7 +324,7 @@ def forgetting_run(replay: float = 0.0, kind: str = "real", method: str = "full"
 
     def on_log(step: int, loss: float, m) -> None:
         event = {"step": step, "loss": loss}
-        if step % max(1, steps // 8) == 0 or step == steps:
+        if step % max(1, steps // 4) == 0 or step == steps:
             event |= {"a": qa_accuracy(m, tokenizer, a_test), "b": qa_accuracy(m, tokenizer, b_test)}
             checkpoints.append(event)
         if callback is not None:
@@ -363,7 +370,8 @@ def teacher_model(seed: int = 0) -> tuple[PreTrainedModel, PreTrainedTokenizerFa
             conversations = [chat(q.question, styled_answer(q)) for q in qa_pairs(spec.world.people)]
             sft(model, tokenizer, conversations, steps=TEACHER["steps"], lr=TEACHER["lr"],
                 batch_size=TEACHER["batch_size"], seed=seed, progress=False)
-            model.save_pretrained(scratch)
+            with quiet_progress():  # its progress bar would land on a chapter's stderr
+                model.save_pretrained(scratch)
     return load_model(folder), tokenizer
 
 

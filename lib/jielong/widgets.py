@@ -15,9 +15,8 @@ from typing import Any
 import ipywidgets as w
 from matplotlib.figure import Figure
 
-from .experiments import FORGET_BATCH, LORA_BATCH, SFT_BATCH, forgetting_run, lora_run, sft_run
 from .base import BaseSpec, base_model
-from .experiments import pretraining_run
+from .experiments import FORGET_BATCH, LORA_BATCH, SFT_BATCH, forgetting_run, lora_run, pretraining_run, sft_run
 from .models import LORA_TARGETS, PRESETS
 from .plots import draw_forgetting_panel, draw_ju_yi_fan_san, draw_lora_panel, draw_training
 from .train import check_training_knobs
@@ -142,6 +141,7 @@ def pretraining_panel(preset: str = "micro", steps: int = 80, lr: float = 5e-3, 
 
 STYLE = {"description_width": "initial"}
 DIVERSITIES = (1, 2, 3, 5)
+PANEL_EVAL = 40  # people asked about after a panel's run (the chapters ask 100): a live run must stay quick
 
 
 def _live_curve(state: dict) -> list:
@@ -176,7 +176,8 @@ def ju_yi_fan_san_panel(diversity: int = 5, sft_people: int = 200, steps: int = 
                                    "minute, then cached)…</i>")
             base_model(spec, progress=False)  # a progress bar cannot be drawn from the panel's thread
             panel.message.value = "<i>training…</i>"
-        return sft_run("base", diversity, sft_people, steps, lr, seed, callback=callback, stop=stop, use_cache=False)
+        return sft_run("base", diversity, sft_people, steps, lr, seed, eval_people=PANEL_EVAL, callback=callback,
+                       stop=stop, use_cache=False)
 
     def draw(fig, state) -> None:
         draw_ju_yi_fan_san(fig, _live_curve(state), state["values"]["steps"], state["history"])
@@ -205,7 +206,8 @@ def lora_panel(rank: int = 8, targets: tuple[str, ...] = LORA_TARGETS, lr: float
 
     def run(rank, targets, lr, steps, callback, stop) -> dict:
         check_int("rank", rank, 1, 64)
-        return lora_run(rank, tuple(targets), lr, steps, seed, callback=callback, stop=stop, use_cache=False)
+        return lora_run(rank, tuple(targets), lr, steps, seed, eval_people=PANEL_EVAL, callback=callback, stop=stop,
+                        use_cache=False)
 
     def draw(fig, state) -> None:
         draw_lora_panel(fig, _live_curve(state), state["values"]["steps"], state["history"], reference)
