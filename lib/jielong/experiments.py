@@ -258,6 +258,23 @@ def lora_run(rank: int = 8, targets: tuple[str, ...] = LORA_TARGETS, lr: float =
     }
 
 
+def _fine_tuned_base(name: str, seed: int, recipe: dict, conversations: Callable[[World], list],
+                     assistant_only: bool = True, key_extra: str = "") -> tuple[PreTrainedModel, PreTrainedTokenizerFast]:
+    """The seed's base model fine-tuned by `recipe` on `conversations(world)`: trained on first use, then cached."""
+    check_int("seed", seed, 0, 2**31 - 1)
+    spec = BaseSpec(world_seed=seed, seed=seed)
+    extra = (key_extra,) if key_extra else ()
+    folder = cache.cache_dir() / "models" / f"{name}-{cache.key(spec.knobs(), recipe, *extra)}"
+    with cache.building(folder) as scratch:
+        if scratch is not None:
+            model, tokenizer = base_model(spec)
+            sft(model, tokenizer, conversations(spec.world), steps=recipe["steps"], lr=recipe["lr"],
+                batch_size=recipe["batch_size"], seed=seed, assistant_only=assistant_only, progress=False)
+            with quiet_progress():  # its progress bar would land on a chapter's stderr
+                model.save_pretrained(scratch)
+    return load_model(folder), tokenizer_for(spec.world)
+
+
 # --- stage 2: forgetting -----------------------------------------------------------------------------------
 
 TASK_A = {"people": 12, "steps": 150, "lr": 2e-3, "batch_size": 16}
@@ -269,17 +286,7 @@ def task_a_model(seed: int = 0) -> tuple[PreTrainedModel, PreTrainedTokenizerFas
     questions about the first 12 people, with the loss on the questions too (LAMOL's recipe, so that the model
     can later write task-A examples itself). Returns (model, tokenizer).
     """
-    check_int("seed", seed, 0, 2**31 - 1)
-    spec = BaseSpec(world_seed=seed, seed=seed)
-    model, tokenizer = base_model(spec)
-    folder = cache.cache_dir() / "models" / f"task-a-{cache.key(spec.knobs(), TASK_A)}"
-    with cache.building(folder) as scratch:
-        if scratch is not None:
-            sft(model, tokenizer, _task_a(spec.world), steps=TASK_A["steps"], lr=TASK_A["lr"],
-                batch_size=TASK_A["batch_size"], seed=seed, assistant_only=False, progress=False)
-            with quiet_progress():  # its progress bar would land on a chapter's stderr
-                model.save_pretrained(scratch)
-    return load_model(folder), tokenizer
+    return _fine_tuned_base("task-a", seed, TASK_A, _task_a, assistant_only=False)
 
 
 def _task_a(world: World) -> list[list[dict[str, str]]]:
@@ -289,7 +296,7 @@ def _task_a(world: World) -> list[list[dict[str, str]]]:
 @cached
 def forgetting_run(replay: float = 0.0, kind: str = "real", method: str = "full", lr: float = 2e-3, steps: int = 60,
                    seed: int = 0, *, callback: Event | None = None, stop: threading.Event | None = None) -> dict:
-    """Learn task B (what kind of thing a word names) after task A (questions about people); measure how much of A is forgotten.
+    """Learn task B (what kind of thing a word names) after task A (questions about people); measure what A loses.
 
     `replay` is the number of task-A examples mixed into task B's data, as a share of B's size; `kind` says whether
     they are real A examples ("real") or ones the model writes itself before learning B ("generated", LAMOL).
@@ -361,18 +368,9 @@ def teacher_model(seed: int = 0) -> tuple[PreTrainedModel, PreTrainedTokenizerFa
     """The stronger model: the base model (which read about all 400 people) fine-tuned to answer questions about
     all of them in its own style. Trained on first use and cached; returns (model, tokenizer).
     """
-    check_int("seed", seed, 0, 2**31 - 1)
-    spec = BaseSpec(world_seed=seed, seed=seed)
-    model, tokenizer = base_model(spec)
-    folder = cache.cache_dir() / "models" / f"teacher-{cache.key(spec.knobs(), TEACHER, TEACHER_STYLE)}"
-    with cache.building(folder) as scratch:
-        if scratch is not None:
-            conversations = [chat(q.question, styled_answer(q)) for q in qa_pairs(spec.world.people)]
-            sft(model, tokenizer, conversations, steps=TEACHER["steps"], lr=TEACHER["lr"],
-                batch_size=TEACHER["batch_size"], seed=seed, progress=False)
-            with quiet_progress():  # its progress bar would land on a chapter's stderr
-                model.save_pretrained(scratch)
-    return load_model(folder), tokenizer
+    return _fine_tuned_base("teacher", seed, TEACHER,
+                            lambda world: [chat(q.question, styled_answer(q)) for q in qa_pairs(world.people)],
+                            key_extra=TEACHER_STYLE)
 
 
 def _relation(qa: QA) -> str:
