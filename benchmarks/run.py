@@ -27,7 +27,8 @@ import jielong as jl  # noqa: E402
 
 CHAPTERS = {path.stem: path for path in sorted((ROOT / "book").glob("*.ipynb")) + sorted((ROOT / "lectures").glob("*.ipynb"))}
 WIDGETS = {"pretraining_panel": jl.widgets.pretraining_panel, "ju_yi_fan_san_panel": jl.widgets.ju_yi_fan_san_panel,
-           "lora_panel": jl.widgets.lora_panel, "forgetting_panel": jl.widgets.forgetting_panel}
+           "lora_panel": jl.widgets.lora_panel, "forgetting_panel": jl.widgets.forgetting_panel,
+           "reward_model_panel": jl.widgets.reward_model_panel, "rl_panel": jl.widgets.rl_panel}
 # DESIGN.md's budgets (and goals), in one place for the report.
 BUDGETS = {"base_train_s": 120.0, "base_load_s": 2.0, "first_point_s": 1.0, "rerun_median_s": 5.0,
            "chapter_s": 90.0, "peak_rss_mb": 1536.0, "step_ratio": 1.3}
@@ -102,6 +103,8 @@ CACHED_MODELS = {
         jl.base.BaseSpec(known_people=jl.experiments.STUDENT_KNOWS), progress=False),
     "task-A model (forgetting)": jl.experiments.task_a_model,
     "teacher model (imitation)": jl.experiments.teacher_model,
+    "stage-3 policy (RLHF)": jl.experiments.policy_model,
+    "reward model (RLHF)": jl.experiments.reward_model,
 }
 
 

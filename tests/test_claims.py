@@ -1,4 +1,4 @@
-"""Every claim of stages 1 and 2, verified on three seeds against its threshold (trains several models: minutes)."""
+"""Every claim of stages 1 to 3, verified on three seeds against its threshold (trains several models: minutes)."""
 import pytest
 
 from conftest import SEEDS
@@ -13,6 +13,7 @@ def test_registry_is_complete():
     assert {c.id for c in claims.CLAIMS.values() if c.stage == 1} >= {
         "self-supervised-learns-facts", "cleaning-matters", "bigger-models-help", "more-data-helps",
         "knows-but-cannot-answer"}
+    assert len([c for c in claims.CLAIMS.values() if c.lecture == 8]) == 12
 
 
 def test_bad_claim_or_seed():
@@ -24,7 +25,7 @@ def test_bad_claim_or_seed():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("claim_id", [c.id for c in claims.CLAIMS.values() if c.stage in (1, 2)])
+@pytest.mark.parametrize("claim_id", [c.id for c in claims.CLAIMS.values() if c.stage in (1, 2, 3)])
 def test_claim_holds(claim_id, seed):
     verdict = claims.verify(claim_id, seed=seed)
     assert verdict.holds, str(verdict)

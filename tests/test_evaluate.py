@@ -1,3 +1,4 @@
+import copy
 import math
 
 import pytest
@@ -49,3 +50,27 @@ def test_bad_knobs(small_tokenizer, call, message):
 def test_an_untrained_model_writes_no_well_formed_conversation(small_tokenizer):
     model = build_model("nano", len(small_tokenizer), seed=0)
     assert sample_conversations(model, small_tokenizer, 8, seed=0) == []
+
+
+def test_sampling_scoring_and_judging_shapes(small_world, small_tokenizer):
+    from transformers import AutoModelForSequenceClassification
+
+    from jielong.evaluate import answer_logprobs, rewards, sample_answers
+
+    model = build_model("nano", len(small_tokenizer), seed=0)
+    qas = qa_pairs(small_world.people[:3], ("birth_city",))
+    drawn = sample_answers(model, small_tokenizer, qas, n=4, seed=1, max_new_tokens=3)
+    assert len(drawn) == 3 and all(len(a) == 4 for a in drawn)
+    assert drawn == sample_answers(model, small_tokenizer, qas, n=4, seed=1, max_new_tokens=3)
+    logp = answer_logprobs(model, small_tokenizer, qas, [q.answer for q in qas])
+    assert len(logp) == 3 and all(lp < 0 for lp in logp)
+    config = copy.deepcopy(model.config)
+    config.num_labels, config.pad_token_id = 1, small_tokenizer.pad_token_id
+    rm = AutoModelForSequenceClassification.from_config(config)
+    assert len(rewards(rm, small_tokenizer, qas, ["a", "b", "c"])) == 3
+    with pytest.raises(ValueError, match="qas and answers must be as many"):
+        rewards(rm, small_tokenizer, qas, ["a"])
+    with pytest.raises(ValueError, match="qas and answers must be as many"):
+        answer_logprobs(model, small_tokenizer, qas, [])
+    with pytest.raises(ValueError, match="n must be an integer from 1"):
+        sample_answers(model, small_tokenizer, qas, n=0)

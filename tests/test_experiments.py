@@ -63,7 +63,34 @@ def test_same_seed_same_numbers(monkeypatch, tmp_path):
     (lambda: ex.imitation_run(steps=0), "steps must be an integer from 1"),
     (lambda: ex.task_a_model(seed=-1), "seed must be an integer from 0"),
     (lambda: ex.teacher_model(seed=-1), "seed must be an integer from 0"),
+    (lambda: ex.policy_model(seed=-1), "seed must be an integer from 0"),
+    (lambda: ex.feedback_questions(seed=-1), "seed must be an integer from 0"),
+    (lambda: ex.preference_data(pairs=5), "pairs must be an integer from 10 to 5000"),
+    (lambda: ex.reward_model_run(pairs=0), "pairs must be an integer from 10 to 5000"),
+    (lambda: ex.reward_model_run(steps=0), "steps must be an integer from 1"),
+    (lambda: ex.best_of_n_run(samples=8), "samples must be an integer from 32 to 1024"),
+    (lambda: ex.rl_run(beta=-0.1), r"beta must be a number in \[0, 10\]"),
+    (lambda: ex.rl_run(steps=0), "steps must be an integer from 1"),
+    (lambda: ex.rl_run(checkpoints=0), "checkpoints must be an integer from 1 to 100"),
+    (lambda: ex.verifiable_run(steps=0), "steps must be an integer from 1"),
+    (lambda: ex.verifiable_run(lr=0.0), r"lr must be a number in \(0, 1\]"),
+    (lambda: ex.direct_run(method="ppo"), "method must be one of 'dpo', 'kto'"),
+    (lambda: ex.direct_run(beta=0.0), r"beta must be a number in \(0, 10\]"),
+    (lambda: ex.direct_run(beta=-1.0), r"beta must be a number in \(0, 10\]"),
+    (lambda: ex.direct_run(steps=0), "steps must be an integer from 1"),
+    (lambda: ex.direct_run(labels="crowd"), "labels must be one of 'human', 'self'"),
+    (lambda: ex.rlaif_run(judge="gpt-4"), "judge must be one of 'self', 'base'"),
 ])
 def test_bad_knobs(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_feedback_questions_have_one_question_per_right_answer():
+    qas = ex.feedback_questions(0)
+    assert len(qas) == 4 * ex.FEEDBACK_PEOPLE and qas == ex.feedback_questions(0)
+    answers = [(q.attribute, q.answer) for q in qas]
+    assert len(set(answers)) == len(answers)
+    asked = {q.person for q in qas}
+    taught = {p.name for p in ex.World(0).people[200:]}
+    assert not asked & taught  # the policy was never fine-tuned on these people

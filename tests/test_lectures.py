@@ -5,7 +5,7 @@ from conftest import ROOT, execute_notebook, outputs_of
 from jielong.claims import CLAIMS, table
 
 
-@pytest.mark.parametrize("lecture", [6, 7])
+@pytest.mark.parametrize("lecture", [6, 7, 8])
 def test_lecture_page_lists_its_claims(lecture):
     nb = execute_notebook(ROOT / "lectures" / f"lecture{lecture:02d}.ipynb", timeout=120)
     text = "".join("".join(m) for m in outputs_of(nb, "text/markdown"))

@@ -99,3 +99,84 @@ def test_sft_can_also_train_on_the_questions(small_world, small_tokenizer):
     sft(model, small_tokenizer, conversations, steps=150, lr=1e-2, batch_size=2, progress=False, assistant_only=False)
     written = sample_conversations(model, small_tokenizer, 20, seed=0)
     assert len(written) >= 15 and sum(c in conversations for c in written) >= 15
+
+
+# --- stage 3: the trl trainers on a tiny policy saved to a folder (trl builds its reference from the folder) ---
+
+@pytest.fixture()
+def policy(small_tokenizer, tmp_path):
+    from jielong.models import load_model
+
+    build_model("nano", len(small_tokenizer), seed=0).save_pretrained(tmp_path)
+    model = load_model(tmp_path)
+    model.generation_config.eos_token_id = [small_tokenizer.eos_token_id,
+                                            small_tokenizer.convert_tokens_to_ids("<|end|>")]
+    return model, small_tokenizer, tmp_path
+
+
+def _user(q):
+    return [{"role": "user", "content": q}]
+
+
+def _said(a):
+    return [{"role": "assistant", "content": a}]
+
+
+def test_reward_modelling_learns_a_preference(policy):
+    from transformers import AutoModelForSequenceClassification
+
+    from jielong.evaluate import rewards
+    from jielong.train import chat, reward_modelling
+    from jielong.worlds import QA
+
+    _, tok, folder = policy
+    rm = AutoModelForSequenceClassification.from_pretrained(folder, num_labels=1)
+    rm.config.pad_token_id = tok.pad_token_id
+    pairs = [{"chosen": chat("Where?", "Lima!"), "rejected": chat("Where?", "Lima")}] * 32
+    run = reward_modelling(rm, tok, pairs, steps=20, lr=3e-3, batch_size=8, progress=False)
+    assert run.steps == 20 and run.curve[-1][1] < run.curve[0][1]
+    qa = QA("", "", "Where?", "Lima")
+    good, bad = rewards(rm, tok, [qa, qa], ["Lima!", "Lima"])
+    assert good > bad
+
+
+def test_dpo_and_kto_run_from_a_saved_policy(policy):
+    from jielong.train import dpo, kto
+
+    model, tok, _ = policy
+    pairs = [{"prompt": _user("Where?"), "chosen": _said("Lima"), "rejected": _said("Oslo")}] * 16
+    assert dpo(model, tok, pairs, beta=0.1, steps=3, batch_size=4, progress=False).steps == 3
+    thumbs = [{"prompt": _user("Where?"), "completion": _said(a), "label": a == "Lima"} for a in ("Lima", "Oslo")] * 8
+    assert kto(model, tok, thumbs, beta=0.1, steps=3, batch_size=4, progress=False).steps == 3
+
+
+def test_grpo_passes_the_rows_to_the_reward(policy):
+    from jielong.train import grpo
+
+    model, tok, _ = policy
+    seen = []
+
+    def reward(answers, rows):
+        seen.append(rows)
+        return [float(len(a)) for a in answers]
+
+    prompts = [{"prompt": _user(f"Where is {i}?"), "key": i} for i in range(4)]
+    run = grpo(model, tok, prompts, reward, steps=2, group=4, prompts_per_step=2, max_new_tokens=4, progress=False)
+    assert run.steps == 2
+    assert all(set(r) == {"key"} for rows in seen for r in rows) and len(seen[0]) == 8
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda m, t: __import__("jielong.train", fromlist=["dpo"]).dpo(m, t, [{}], beta=-1.0), "beta must be a number"),
+    (lambda m, t: __import__("jielong.train", fromlist=["kto"]).kto(m, t, [{}], beta=0.0), "beta must be a number"),
+    (lambda m, t: __import__("jielong.train", fromlist=["grpo"]).grpo(m, t, [{}], len, beta=-0.1),
+     "beta must be a number"),
+    (lambda m, t: __import__("jielong.train", fromlist=["grpo"]).grpo(m, t, [{}], len, steps=0),
+     "steps must be an integer"),
+    (lambda m, t: __import__("jielong.train", fromlist=["grpo"]).grpo(m, t, [{}], len, group=1),
+     "group must be an integer"),
+])
+def test_stage3_bad_knobs(policy, call, message):
+    model, tok, _ = policy
+    with pytest.raises(ValueError, match=message):
+        call(model, tok)

@@ -2,7 +2,8 @@ import time
 
 import pytest
 
-from jielong.widgets import forgetting_panel, ju_yi_fan_san_panel, lora_panel, pretraining_panel
+from jielong.widgets import (forgetting_panel, ju_yi_fan_san_panel, lora_panel, pretraining_panel, reward_model_panel,
+                             rl_panel)
 
 
 @pytest.fixture()
@@ -71,6 +72,10 @@ def test_bad_initial_values_raise(knobs, message):
     (forgetting_panel, {"replay": 2.0}, r"replay must be a number in \[0, 1\]"),
     (forgetting_panel, {"kind": "dreamt"}, "kind must be one of 'real', 'generated'"),
     (forgetting_panel, {"method": "adapter"}, "method must be one of 'full', 'lora'"),
+    (reward_model_panel, {"pairs": 5}, "pairs must be an integer from 10 to 5000"),
+    (reward_model_panel, {"steps": 0}, "steps must be an integer from 1"),
+    (rl_panel, {"beta": -1.0}, r"beta must be a number in \[0, 10\]"),
+    (rl_panel, {"steps": 0}, "steps must be an integer from 1"),
 ])
 def test_stage2_panels_refuse_bad_initial_values(make, knobs, message):
     with pytest.raises(ValueError, match=message):
@@ -83,6 +88,9 @@ def test_stage2_panels_refuse_bad_initial_values(make, knobs, message):
     (lora_panel, "targets", (), "targets must name at least one"),
     (lora_panel, "lr", 5.0, "lr must be a number in"),
     (forgetting_panel, "lr", -1.0, "lr must be a number in"),
+    (reward_model_panel, "steps", 0, "steps must be an integer from 1"),
+    (rl_panel, "beta", -0.5, "beta must be a number in [0, 10]"),
+    (rl_panel, "steps", 0, "steps must be an integer from 1"),
 ])
 def test_stage2_panels_show_bad_values_as_a_message(make, knob, value, message):
     panel = make()
@@ -96,6 +104,8 @@ def test_stage2_panels_show_bad_values_as_a_message(make, knob, value, message):
     (ju_yi_fan_san_panel, {"steps": 4}),
     (lora_panel, {"steps": 4}),
     (forgetting_panel, {"steps": 4, "kind": "generated"}),
+    (reward_model_panel, {"steps": 4, "pairs": 200}),
+    (rl_panel, {"steps": 4}),
 ])
 def test_stage2_panels_train_draw_and_keep_their_runs(make, knobs):
     """On the cached base models (the chapters' tests train them): two short runs, both kept for the plot."""

@@ -103,6 +103,72 @@ def _imitated_facts(seed: int) -> float:
     return unknown["accuracy"] - unknown["chance"]
 
 
+def _judging_gap(seed: int) -> float:
+    result = ex.human_feedback(seed)
+    return result["judges_right"] - result["writes_right"]
+
+
+def _relative_gap(seed: int) -> float:
+    result = ex.human_feedback(seed)
+    return result["same_order"] - result["same_rating"]
+
+
+def _more_pairs(seed: int) -> float:
+    return ex.reward_model_run(seed=seed)["accuracy"] - ex.reward_model_run(pairs=ex.FEW_PAIRS, seed=seed)["accuracy"]
+
+
+def _best_of_n_gain(seed: int) -> float:
+    """The true quality gained from n = 1 to 16, or 0 if it ever falls on the way (it must rise all along)."""
+    result = ex.best_of_n_run(seed=seed)
+    upto = result["n"].index(16) + 1
+    quality = result["quality"][:upto]
+    rising = all(b >= a - 0.01 for a, b in zip(quality, quality[1:]))
+    return quality[-1] - quality[0] if rising else 0.0
+
+
+def _kl_ratio(seed: int) -> float:
+    """The smallest ratio of the measured best-of-n KL to log n - (n-1)/n over n above 1, or 0 if any ratio
+    exceeds 1 (the formula is an upper bound: Beirami et al., 2024)."""
+    result = ex.best_of_n_run(seed=seed)
+    ratios = [kl / exact for n, kl, exact in zip(result["n"], result["kl"], result["analytic_kl"]) if n > 1]
+    return min(ratios) if max(ratios) <= 1.0 + 1e-9 else 0.0
+
+
+def _peak(history: list[dict]) -> tuple[float, float, float]:
+    """(start, peak, end) of the true quality along a run. Each point is measured on 192 sampled answers, so the
+    peak is taken on the running mean of three checkpoints, lest one lucky point pass for it."""
+    quality = [h["quality"] for h in history]
+    smoothed = [sum(quality[i - 1:i + 2]) / 3 for i in range(1, len(quality) - 1)]
+    return quality[0], max(smoothed), quality[-1]
+
+
+def _overoptimisation(seed: int) -> float:
+    """How much of its gain true quality gives back after its peak, while the proxy reward rose (else 0)."""
+    history = ex.rl_run(beta=ex.RL_BETAS[0], seed=seed)["history"]
+    start, peak, end = _peak(history)
+    proxy_rose = history[-1]["reward"] - history[0]["reward"] >= 0.5
+    return (peak - end) / (peak - start) if proxy_rose and peak - start >= 0.05 else 0.0
+
+
+def _kl_holds_back(seed: int) -> float:
+    """How much less of its peak true quality the run with the larger KL penalty gives back by its end."""
+    drops = []
+    for beta in ex.RL_BETAS:
+        _, peak, end = _peak(ex.rl_run(beta=beta, seed=seed)["history"])
+        drops.append(peak - end)
+    return drops[0] - drops[1]
+
+
+def _direct_gain(method: str, seed: int) -> float:
+    result = ex.direct_run(method, seed=seed)
+    return result["after"]["quality"] - result["before"]["quality"]
+
+
+def _verifiable_gain(seed: int) -> float:
+    history = ex.verifiable_run(seed=seed)["history"]
+    return history[-1]["right"] - history[0]["right"]
+
+
 CLAIMS: dict[str, Claim] = {
     c.id: c
     for c in (
@@ -209,6 +275,82 @@ CLAIMS: dict[str, Claim] = {
             "better than guesses.",
             "imitation_run", _imitated_facts,
             "accuracy on facts only the teacher knew, minus chance", 0.1, at_most=True,
+        ),
+        Claim(
+            "judging-is-easier-than-writing", 8, 3,
+            "Judging which of two answers is better is easier than writing the better one.",
+            "human_feedback", _judging_gap,
+            "share of (right, wrong) pairs the policy judges right, minus the share of its own answers that are right",
+            0.1,
+        ),
+        Claim(
+            "feedback-is-relative", 8, 3,
+            "Judges disagree on absolute scores but agree on which of two answers is better.",
+            "human_feedback", _relative_gap,
+            "share of answer pairs two labellers order alike, minus the share of answers they give the same score",
+            0.3,
+        ),
+        Claim(
+            "reward-model-imitates-the-human", 8, 3,
+            "A reward model trained on the human's comparisons predicts their preferences on new pairs.",
+            "reward_model_run", lambda seed: ex.reward_model_run(seed=seed)["accuracy"],
+            "held-out pairwise accuracy (against the true order) at the default number of pairs", 0.75,
+        ),
+        Claim(
+            "more-pairs-better-reward-model", 8, 3,
+            "The reward model gets better with more comparisons.",
+            "reward_model_run", _more_pairs,
+            "held-out accuracy at the default number of pairs minus at a tenth of them", 0.05,
+        ),
+        Claim(
+            "best-of-n-improves", 8, 3,
+            "Keeping the best of n answers by the reward model's score gives better answers as n grows.",
+            "best_of_n_run", _best_of_n_gain,
+            "true quality at n = 16 minus at n = 1 (0 unless it rises at every n up to 16)", 0.2,
+        ),
+        Claim(
+            "best-of-n-kl", 8, 3,
+            "Best-of-n moves the answers about log n - (n-1)/n nats away from the policy: never more, and exactly "
+            "that far only when no two answers are the same.",
+            "best_of_n_run", _kl_ratio,
+            "smallest ratio of the measured KL to log n - (n-1)/n, n from 2 to 32 (0 if any ratio is above 1)", 0.6,
+        ),
+        Claim(
+            "over-optimising-the-reward-model", 8, 3,
+            "Learning too much from the virtual human hurts: its score keeps rising while true quality rises, then falls.",
+            "rl_run", _overoptimisation,
+            "share of its gain true quality gives back after its peak (small KL penalty; the proxy must rise)", 0.25,
+        ),
+        Claim(
+            "kl-penalty-holds-back", 8, 3,
+            "A KL penalty that keeps the policy near where it started holds the over-optimisation back.",
+            "rl_run", _kl_holds_back,
+            "true quality given back after the peak with the small penalty minus with the large one", 0.05,
+        ),
+        Claim(
+            "dpo-improves", 8, 3,
+            "DPO learns from the preferences directly, with no reward model, and improves the answers.",
+            "direct_run", lambda seed: _direct_gain("dpo", seed),
+            "true quality after DPO minus before", 0.05,
+        ),
+        Claim(
+            "kto-improves", 8, 3,
+            "KTO learns from unpaired thumbs-up and thumbs-down and improves the answers.",
+            "direct_run", lambda seed: _direct_gain("kto", seed),
+            "true quality after KTO minus before", 0.02,
+        ),
+        Claim(
+            "grpo-verifiable-reward", 8, 3,
+            "With a reward that checks answers against the facts (DeepSeek's GRPO recipe), accuracy rises with training.",
+            "verifiable_run", _verifiable_gain,
+            "share of right answers after GRPO minus before", 0.2,
+        ),
+        Claim(
+            "ai-judge-agrees", 8, 3,
+            "RLAIF: a model can give the feedback, even to itself; its judgments mostly agree with the human's.",
+            "rlaif_run", lambda seed: ex.rlaif_run("self", seed)["agreement"],
+            "share of held-out pairs with a better answer on which the policy, as judge, prefers the one the human "
+            "prefers", 0.7,
         ),
     )
 }

@@ -142,3 +142,70 @@ def sample_conversations(model: PreTrainedModel, tokenizer: PreTrainedTokenizerF
             if question and answer:
                 out.append([{"role": "user", "content": question}, {"role": "assistant", "content": answer}])
     return out
+
+
+@torch.no_grad()
+def sample_answers(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, qas: Sequence[QA], n: int = 1,
+                   seed: int = 0, max_new_tokens: int = 8) -> list[list[str]]:
+    """`n` answers to each question, sampled at temperature 1 in the chat format (stage 3's policy samples)."""
+    check_int("n", n, 1, 10_000)
+    check_int("seed", seed, 0, 2**31 - 1)
+    check_int("max_new_tokens", max_new_tokens, 1, 200)
+    model.eval()
+    texts = [tokenizer.apply_chat_template([{"role": "user", "content": qa.question}], tokenize=False,
+                                           add_generation_prompt=True) for qa in qas]
+    ids = [x for x in tokenizer(texts, add_special_tokens=False)["input_ids"] for _ in range(n)]
+    stops = [tokenizer.eos_token_id, tokenizer.convert_tokens_to_ids("<|end|>")]
+    torch.manual_seed(seed)
+    flat: list[str] = []
+    for chunk in _batches(ids):
+        width = max(map(len, chunk))
+        input_ids = torch.tensor([[tokenizer.pad_token_id] * (width - len(x)) + x for x in chunk])
+        mask = torch.tensor([[0] * (width - len(x)) + [1] * len(x) for x in chunk])
+        gen = model.generate(input_ids=input_ids.to(model.device), attention_mask=mask.to(model.device),
+                             max_new_tokens=max_new_tokens, do_sample=True, top_k=0, temperature=1.0,
+                             pad_token_id=tokenizer.pad_token_id, eos_token_id=stops)
+        flat += [tokenizer.decode(row, skip_special_tokens=True).strip() for row in gen[:, width:].tolist()]
+    return [flat[i * n:(i + 1) * n] for i in range(len(qas))]
+
+
+@torch.no_grad()
+def rewards(reward_model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, qas: Sequence[QA],
+            answers: Sequence[str]) -> list[float]:
+    """A reward model's score of each (question, answer) exchange."""
+    if len(qas) != len(answers):
+        raise ValueError(f"qas and answers must be as many, got {len(qas)} and {len(answers)}")
+    reward_model.eval()
+    texts = [tokenizer.apply_chat_template([{"role": "user", "content": qa.question},
+                                            {"role": "assistant", "content": a}], tokenize=False)
+             for qa, a in zip(qas, answers)]
+    out: list[float] = []
+    for chunk in _batches(texts):
+        batch = tokenizer(chunk, add_special_tokens=False, padding=True, return_tensors="pt").to(reward_model.device)
+        out += reward_model(**batch).logits[:, 0].float().tolist()
+    return out
+
+
+@torch.no_grad()
+def answer_logprobs(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, qas: Sequence[QA],
+                    answers: Sequence[str]) -> list[float]:
+    """log p(answer | question) under a chat model: how likely the model finds each answer (a judge's score)."""
+    if len(qas) != len(answers):
+        raise ValueError(f"qas and answers must be as many, got {len(qas)} and {len(answers)}")
+    model.eval()
+    out: list[float] = []
+    rows = list(zip(qas, answers))
+    for chunk in _batches(rows):
+        prompts = [tokenizer.apply_chat_template([{"role": "user", "content": qa.question}], tokenize=False,
+                                                 add_generation_prompt=True) for qa, _ in chunk]
+        heads = tokenizer(prompts, add_special_tokens=False)["input_ids"]
+        tails = tokenizer([f" {a}" for _, a in chunk], add_special_tokens=False)["input_ids"]
+        end = tokenizer.convert_tokens_to_ids("<|end|>")
+        seqs = [h + t + [end] for h, t in zip(heads, tails)]
+        width = max(map(len, seqs))
+        ids = torch.tensor([s + [tokenizer.pad_token_id] * (width - len(s)) for s in seqs], device=model.device)
+        logp = torch.log_softmax(model(input_ids=ids).logits[:, :-1].float(), -1)
+        picked = logp.gather(-1, ids[:, 1:, None])[..., 0]
+        for i, (h, s) in enumerate(zip(heads, seqs)):
+            out.append(float(picked[i, len(h) - 1 : len(s) - 1].sum()))
+    return out

@@ -18,11 +18,12 @@ from transformers import PreTrainedModel, PreTrainedTokenizerFast
 from . import cache
 from .base import BaseSpec, base_model, tokenizer_for
 from .cleaning import FILTERS, clean
-from .evaluate import (complete, fact_accuracy, fact_completions, mean_loss, qa_accuracy, qa_answers,
-                       sample_conversations)
-from .models import (LORA_TARGETS, PRESETS, add_lora, build_model, check_lora, count_parameters, load_model,
+from .evaluate import (answer_logprobs, complete, fact_accuracy, fact_completions, mean_loss, qa_accuracy, qa_answers,
+                       rewards, sample_answers, sample_conversations)
+from .feedback import EXCLAMATION, PANEL, Human, exclamations, is_right, true_quality
+from .models import (LORA_TARGETS, PRESETS, add_lora, build_model, check_lora, count_parameters, device, load_model,
                      quiet_progress, weight_distance)
-from .train import chat, check_training_knobs, pretrain, sft
+from .train import chat, check_training_knobs, dpo, grpo, kto, pretrain, reward_modelling, sft
 from .validation import check_choice, check_float, check_int, check_subset
 from .worlds import MONTHS, QA, TEMPLATES, VALUES, YEARS, World, biographies, fact_prompt, junk_documents, near_duplicates, qa_pairs, spam_documents, kind_questions
 
@@ -426,3 +427,479 @@ def imitation_run(examples: int = 500, steps: int = 100, lr: float = 1e-3, seed:
         "teacher_accuracy": sum(a == styled_answer(q) for a, q in zip(taught, asked)) / len(asked),
         "known": known, "unknown": unknown,
     }
+
+
+# --- stage 3: learning from feedback ------------------------------------------------------------------------
+
+FEEDBACK_ATTRIBUTES = ("birth_city", "university", "major", "employer")
+FEEDBACK_PEOPLE = 12
+POLICY = {"steps": 100, "lr": 7e-4, "batch_size": SFT_BATCH, "exclaim": 0.3, "people": "second half"}
+PAIRS = 3000
+FEW_PAIRS = 300
+HELD_OUT_PAIRS = 300
+REWARD_STEPS = 300
+REWARD_LR = 1e-3
+RL_TOKENS = 6
+
+
+def _friendly_answers(world: World) -> list[list[dict[str, str]]]:
+    """The SFT data of stage 3's policy: questions about the second half of the world (stage 3 asks about the
+    first), answered right, 30% of the answers with a "!"."""
+    rng = random.Random(f"friendly-{world.seed}")
+    return [chat(q.question, q.answer + (EXCLAMATION if rng.random() < POLICY["exclaim"] else ""))
+            for q in qa_pairs(world.people[world.n_people // 2:], FEEDBACK_ATTRIBUTES)]
+
+
+def policy_model(seed: int = 0) -> tuple[PreTrainedModel, PreTrainedTokenizerFast]:
+    """Stage 3's starting policy, trained on first use and cached: the base model after a short SFT in which
+    some answers end with "!". Loaded from its folder, so that trl can build a reference copy from it."""
+    model, tokenizer = _fine_tuned_base("policy", seed, POLICY, _friendly_answers)
+    model.generation_config.eos_token_id = [tokenizer.eos_token_id, tokenizer.convert_tokens_to_ids("<|end|>")]
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    return model, tokenizer
+
+
+def feedback_questions(seed: int = 0) -> list[QA]:
+    """The 48 questions of stage 3, in seeded order: 4 attributes of 12 people, no two of whom share a value.
+
+    The people come from the first half of the world, which the policy read about in pre-training but was never asked
+    about in fine-tuning (it answers by 举一反三, often wrongly). With every right answer right for one question
+    only, "this name is often right" is no shortcut to the truth.
+    """
+    check_int("seed", seed, 0, 2**31 - 1)
+    chosen, used = [], {a: set() for a in FEEDBACK_ATTRIBUTES}
+    world = World(seed)
+    for person in world.people[: world.n_people // 2]:
+        if all(person.fact(a) not in used[a] for a in FEEDBACK_ATTRIBUTES):
+            chosen.append(person)
+            for a in FEEDBACK_ATTRIBUTES:
+                used[a].add(person.fact(a))
+        if len(chosen) == FEEDBACK_PEOPLE:
+            break
+    qas = qa_pairs(chosen, FEEDBACK_ATTRIBUTES)
+    random.Random(f"feedback-{seed}").shuffle(qas)
+    return qas
+
+
+def _pairs(policy: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, qas: list[QA], n: int, seed: int,
+           judge: Callable[[str, str, QA, random.Random], bool]) -> list[dict]:
+    """`n` pairs of two different answers sampled from `policy`, each labelled by `judge(a, b, qa, rng)`."""
+    rng = random.Random(f"pairs-{seed}")
+    asked = [qas[i % len(qas)] for i in range(2 * n)]
+    drawn = sample_answers(policy, tokenizer, asked, n=2, seed=seed)
+    rows = []
+    for qa, (a, b) in zip(asked, drawn):
+        if a != b:
+            first = judge(a, b, qa, rng)
+            rows.append({"qa": qa, "chosen": a if first else b, "rejected": b if first else a,
+                         "gap": true_quality(a, qa) - true_quality(b, qa) if first else
+                         true_quality(b, qa) - true_quality(a, qa)})
+        if len(rows) == n:
+            break
+    return rows
+
+
+@functools.lru_cache(maxsize=4)
+def preference_data(seed: int = 0, pairs: int = PAIRS, human: Human = Human()) -> tuple[list[dict], list[dict]]:
+    """Preference pairs on the policy's own answers, labelled by the simulated human: (training, held-out).
+
+    The held-out pairs are drawn apart from the training ones and are the same whatever `pairs` is. Kept in memory
+    for the session (the rows are shared: do not change them).
+    """
+    check_int("pairs", pairs, 10, 5000)
+    policy, tokenizer = policy_model(seed)
+    qas = feedback_questions(seed)
+    train = _pairs(policy, tokenizer, qas, pairs, seed, human.prefers_first)
+    held = _pairs(policy, tokenizer, qas, HELD_OUT_PAIRS, seed + 10_000, human.prefers_first)
+    return train, held
+
+
+def _as_conversations(rows: list[dict]) -> list[dict]:
+    return [{"chosen": chat(r["qa"].question, r["chosen"]), "rejected": chat(r["qa"].question, r["rejected"])}
+            for r in rows]
+
+
+def _policy_folder(seed: int) -> str:
+    return policy_model(seed)[0].name_or_path
+
+
+def _reward_folder(seed: int):
+    return cache.cache_dir() / "models" / f"reward-{cache.key(seed, POLICY, PAIRS, REWARD_STEPS, REWARD_LR, str(Human()))}"
+
+
+def _probe_answers(qa: QA) -> dict[str, str]:
+    """The answers a reward model is probed with: right or wrong, with 0 to 3 "!"."""
+    wrong = next(v for v in VALUES[qa.attribute] if v != qa.answer)
+    return {f"{kind}{EXCLAMATION * k}": f"{value}{EXCLAMATION * k}"
+            for kind, value in (("right", qa.answer), ("wrong", wrong)) for k in range(4)}
+
+
+def _pair_accuracy(scores_chosen: list[float], scores_rejected: list[float], rows: list[dict]) -> dict:
+    """How often a judge's scores order held-out pairs as the truth does, overall and by kind of pair."""
+    def acc(keep) -> float:
+        idx = [i for i, r in enumerate(rows) if r["gap"] != 0 and keep(r)]
+        return sum((scores_chosen[i] > scores_rejected[i]) == (rows[i]["gap"] > 0) for i in idx) / max(1, len(idx))
+
+    return {"accuracy": acc(lambda r: True), "fact_accuracy": acc(lambda r: abs(r["gap"]) >= 0.7),
+            "friendly_accuracy": acc(lambda r: abs(r["gap"]) < 0.7),
+            "label_agreement": sum(a > b for a, b in zip(scores_chosen, scores_rejected)) / len(rows)}
+
+
+@cached
+def reward_model_run(pairs: int = PAIRS, steps: int = REWARD_STEPS, lr: float = REWARD_LR, seed: int = 0, *,
+                     callback: Event | None = None, stop: threading.Event | None = None) -> dict:
+    """Train a reward model with trl's RewardTrainer on `pairs` human-labelled pairs; test it on held-out pairs.
+
+    The reward model starts from the policy (a sequence classifier on its body, so that it knows the world's
+    facts). The default run is the cached `reward_model(seed)`: trained once, then loaded with its training record.
+    Defined in the chapter "Stage 3: feedback and the reward model".
+    """
+    from transformers import AutoModelForSequenceClassification
+
+    check_training_knobs(steps, lr, 32, seed)
+    train, held = preference_data(seed, pairs)
+    policy, tokenizer = policy_model(seed)
+    folder = _reward_folder(seed)
+    default = (pairs, steps, lr) == (PAIRS, REWARD_STEPS, REWARD_LR)
+    if default and folder.is_dir() and callback is None:
+        with quiet_progress():
+            model = AutoModelForSequenceClassification.from_pretrained(str(folder)).to(device())
+        record = cache.read_json(folder / "training.json")
+    else:
+        with quiet_progress():
+            model = AutoModelForSequenceClassification.from_pretrained(policy.name_or_path, num_labels=1).to(device())
+        model.config.pad_token_id = tokenizer.pad_token_id
+        events = (lambda step, loss, m: callback({"step": step, "loss": loss})) if callback else None
+        run = reward_modelling(model, tokenizer, _as_conversations(train), steps=steps, lr=lr, batch_size=32,
+                               seed=seed, callback=events, stop=stop, progress=False)
+        record = {"steps": run.steps, "stopped": run.stopped, "seconds": run.seconds, "curve": run.curve}
+        if default and not run.stopped:
+            with cache.building(folder) as scratch:
+                if scratch is not None:
+                    with quiet_progress():
+                        model.save_pretrained(scratch)
+                    cache.write_json(scratch / "training.json", record)
+    model.eval()
+    qas = [r["qa"] for r in held]
+    chosen = rewards(model, tokenizer, qas, [r["chosen"] for r in held])
+    rejected = rewards(model, tokenizer, qas, [r["rejected"] for r in held])
+    probes = feedback_questions(seed)[:20]
+    probe_scores = {name: 0.0 for name in _probe_answers(probes[0])}
+    for qa in probes:
+        answers = _probe_answers(qa)
+        for name, score in zip(answers, rewards(model, tokenizer, [qa] * len(answers), list(answers.values()))):
+            probe_scores[name] += score / len(probes)
+    return {"pairs": pairs, **record, "held_out": len(held), **_pair_accuracy(chosen, rejected, held),
+            "probe_scores": probe_scores,
+            "human_agreement": sum(r["gap"] > 0 for r in held if r["gap"] != 0) / sum(r["gap"] != 0 for r in held)}
+
+
+def reward_model(seed: int = 0) -> tuple[PreTrainedModel, PreTrainedTokenizerFast]:
+    """The default reward model (1000 pairs, 150 steps), trained on first use and cached; returns (model, tokenizer)."""
+    from transformers import AutoModelForSequenceClassification
+
+    check_int("seed", seed, 0, 2**31 - 1)
+    if not _reward_folder(seed).is_dir():
+        reward_model_run(seed=seed, use_cache=False)
+    with quiet_progress():
+        model = AutoModelForSequenceClassification.from_pretrained(str(_reward_folder(seed))).to(device())
+    return model.eval(), policy_model(seed)[1]
+
+
+@cached
+def human_feedback(seed: int = 0) -> dict:
+    """The lecture's points about feedback in numbers: judging against writing, absolute ratings against
+    comparisons, and what SFT grades against what RL grades. Defined in the chapter "Stage 3: feedback and the
+    reward model"."""
+    policy, tokenizer = policy_model(seed)
+    qas = feedback_questions(seed)
+    # Writing: how often the policy's own answer states the right fact.
+    written = sample_answers(policy, tokenizer, qas, n=8, seed=seed)
+    writes_right = sum(is_right(a, qa) for qa, answers in zip(qas, written) for a in answers) / (8 * len(qas))
+    # Judging: the same model shown the right fact and a wrong one, picking the one it finds more likely.
+    wrong = [random.Random(f"judge-{seed}-{i}").choice([v for v in VALUES[qa.attribute] if v != qa.answer])
+             for i, qa in enumerate(qas)]
+    right_lp = answer_logprobs(policy, tokenizer, qas, [qa.answer for qa in qas])
+    wrong_lp = answer_logprobs(policy, tokenizer, qas, wrong)
+    judges_right = sum(r > w for r, w in zip(right_lp, wrong_lp)) / len(qas)
+    # Ratings: three labellers rate the same answers on their own 1-10 scales, then compare them in pairs.
+    answers = [(qa, a[0]) for qa, a in zip(qas, written)] + [(qa, a[1]) for qa, a in zip(qas, written)]
+    ratings = [[h.rate(a, qa, random.Random(f"rate-{seed}-{h.seed}-{i}")) for i, (qa, a) in enumerate(answers)]
+               for h in PANEL]
+    n = len(qas)
+    pairs = [(i, i + n) for i in range(n) if true_quality(answers[i][1], qas[i]) != true_quality(answers[i + n][1], qas[i])]
+    same_number, same_order, spread = [], [], []
+    for x in range(len(PANEL)):
+        for y in range(x + 1, len(PANEL)):
+            same_number.append(sum(ratings[x][i] == ratings[y][i] for i in range(2 * n)) / (2 * n))
+            same_order.append(sum((ratings[x][i] - ratings[x][j]) * (ratings[y][i] - ratings[y][j]) > 0
+                                  for i, j in pairs) / len(pairs))
+            spread.append(sum(abs(ratings[x][i] - ratings[y][i]) for i in range(2 * n)) / (2 * n))
+    # SFT against RL: the per-token loss of a demonstration, against one reward per sampled answer.
+    first = next((i for i, answers in enumerate(written) if len({true_quality(a, qas[i]) for a in answers[:4]}) > 2),
+                 0)
+    qa = qas[first]
+    demo = f"{qa.answer}{EXCLAMATION}"
+    ids = tokenizer(f" {demo}", add_special_tokens=False)["input_ids"]
+    lp = _token_logprobs(policy, tokenizer, qa, ids)
+    group = written[first][:4]
+    scores = [true_quality(a, qa) for a in group]
+    mean = sum(scores) / len(scores)
+    std = (sum((s - mean) ** 2 for s in scores) / len(scores)) ** 0.5 or 1.0
+    return {
+        "questions": len(qas), "writes_right": writes_right, "judges_right": judges_right,
+        "ratings_example": [{"answer": answers[i][1], "question": answers[i][0].question,
+                             "quality": true_quality(answers[i][1], answers[i][0]),
+                             "ratings": [r[i] for r in ratings]} for i in range(4)],
+        "same_rating": sum(same_number) / len(same_number), "same_order": sum(same_order) / len(same_order),
+        "rating_gap": sum(spread) / len(spread),
+        "sft_tokens": [{"token": tokenizer.decode([t]), "loss": -l} for t, l in zip(ids, lp)],
+        "rl_answers": [{"answer": a, "reward": s, "advantage": (s - mean) / std,
+                        "tokens": len(tokenizer(f" {a}", add_special_tokens=False)["input_ids"])}
+                       for a, s in zip(group, scores)],
+        "question": qa.question,
+    }
+
+
+def _token_logprobs(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, qa: QA, ids: list[int]) -> list[float]:
+    """log p of each answer token (then of the end of the turn) after the question, teacher-forced as in SFT."""
+    import torch
+
+    head = tokenizer(tokenizer.apply_chat_template([{"role": "user", "content": qa.question}], tokenize=False,
+                                                   add_generation_prompt=True), add_special_tokens=False)["input_ids"]
+    seq = head + ids
+    with torch.no_grad():
+        logp = torch.log_softmax(model(input_ids=torch.tensor([seq], device=model.device)).logits[0, :-1].float(), -1)
+    return [float(logp[len(head) - 1 + k, t]) for k, t in enumerate(ids)]
+
+
+BEST_OF = (1, 2, 4, 8, 16, 32)
+
+
+@cached
+def best_of_n_run(samples: int = 64, seed: int = 0) -> dict:
+    """Best-of-n with the reward model: true quality, reward and KL from the policy against n.
+
+    For each question, `samples` answers from the policy give its answer distribution; best-of-n's distribution
+    over the same answers follows exactly (the top answer among n draws), so reward, quality and KL are exact
+    sums over it, with no second round of sampling. Defined in the chapter "Stage 3: feedback and the reward model".
+    """
+    check_int("samples", samples, 32, 1024)
+    import math
+
+    policy, tokenizer = policy_model(seed)
+    rm, _ = reward_model(seed)
+    qas = feedback_questions(seed)
+    drawn = sample_answers(policy, tokenizer, qas, n=samples, seed=seed)
+    flat = [(qa, a) for qa, answers in zip(qas, drawn) for a in answers]
+    scores = rewards(rm, tokenizer, [qa for qa, _ in flat], [a for _, a in flat])
+    rows = {n: {"quality": 0.0, "reward": 0.0, "kl": 0.0, "right": 0.0, "exclamations": 0.0} for n in BEST_OF}
+    for q, (qa, answers) in enumerate(zip(qas, drawn)):
+        distinct: dict[str, float] = {}
+        for a, s in zip(answers, scores[q * samples:(q + 1) * samples]):
+            distinct[a] = s
+        p = {a: answers.count(a) / samples for a in distinct}
+        ranked = sorted(distinct, key=distinct.get)
+        below = 0.0
+        for a in ranked:
+            for n in BEST_OF:
+                mass = (below + p[a]) ** n - below ** n  # the chance that the best of n draws is `a`
+                row = rows[n]
+                row["quality"] += mass * true_quality(a, qa) / len(qas)
+                row["reward"] += mass * distinct[a] / len(qas)
+                row["right"] += mass * is_right(a, qa) / len(qas)
+                row["exclamations"] += mass * exclamations(a) / len(qas)
+                row["kl"] += (mass * math.log(mass / p[a]) if mass > 0 else 0.0) / len(qas)
+            below += p[a]
+    distinct_share = sum(len(set(a)) for a in drawn) / (samples * len(qas))
+    return {"samples": samples, "n": list(BEST_OF), "distinct_share": distinct_share,
+            "analytic_kl": [math.log(n) - (n - 1) / n for n in BEST_OF],
+            **{k: [rows[n][k] for n in BEST_OF] for k in ("quality", "reward", "kl", "right", "exclamations")},
+            "examples": [{"question": qas[0].question, "answer": a, "reward": s}
+                         for a, s in sorted(set(zip(drawn[0], scores[:samples])), key=lambda x: -x[1])[:5]]}
+
+
+RL = {"steps": 300, "lr": 2e-4, "group": 8, "prompts_per_step": 3}
+RL_EVAL_SAMPLES = 4
+RL_BETAS = (0.1, 1.0)  # a small KL penalty, and a large one
+
+
+def _policy_report(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, qas: list[QA], seed: int,
+                   rm: PreTrainedModel | None = None) -> dict:
+    """The policy's answers to `qas` (4 samples each) judged by the truth, and by the reward model if given."""
+    drawn = sample_answers(model, tokenizer, qas, n=RL_EVAL_SAMPLES, seed=seed, max_new_tokens=RL_TOKENS)
+    flat = [(qa, a) for qa, answers in zip(qas, drawn) for a in answers]
+    report = {
+        "quality": sum(true_quality(a, qa) for qa, a in flat) / len(flat),
+        "right": sum(is_right(a, qa) for qa, a in flat) / len(flat),
+        "exclamations": sum(exclamations(a) for _, a in flat) / len(flat),
+        "words": sum(len(a.split()) for _, a in flat) / len(flat),
+        "answers": [{"question": qa.question, "answer": a, "quality": true_quality(a, qa)} for qa, a in flat[:12:4]],
+    }
+    if rm is not None:
+        report["reward"] = sum(rewards(rm, tokenizer, [qa for qa, _ in flat], [a for _, a in flat])) / len(flat)
+    return report
+
+
+def _rl_loop(seed: int, reward: Callable[[list[str], list[dict]], list[float]], beta: float, steps: int, lr: float,
+             callback: Event | None, stop: threading.Event | None, rm: PreTrainedModel | None = None,
+             checkpoints: int = 10) -> dict:
+    """GRPO on stage 3's questions from the policy, reporting on them `checkpoints` times while it trains."""
+    check_float("beta", beta, 0.0, 10.0)
+    check_training_knobs(steps, lr, 16, seed)
+    model, tokenizer = policy_model(seed)
+    qas = feedback_questions(seed)
+    history = [{"step": 0, **_policy_report(model, tokenizer, qas, seed, rm)}]
+    if callback is not None:
+        callback(history[0])
+    every = max(1, steps // checkpoints)
+
+    def on_log(step: int, loss: float, m) -> None:
+        if step % every == 0 or step == steps:
+            history.append({"step": step, **_policy_report(m, tokenizer, qas, seed, rm)})
+            m.train()
+            if callback is not None:
+                callback(history[-1])
+
+    prompts = [{"prompt": [{"role": "user", "content": qa.question}], "question": qa.question} for qa in qas]
+    run = grpo(model, tokenizer, prompts, reward, beta=beta, steps=steps, lr=lr, group=RL["group"],
+               prompts_per_step=RL["prompts_per_step"], max_new_tokens=RL_TOKENS, seed=seed,
+               callback=on_log, stop=stop, progress=False, log_every=every)
+    if history[-1]["step"] != run.steps:
+        history.append({"step": run.steps, **_policy_report(model, tokenizer, qas, seed, rm)})
+    return {"beta": beta, "steps": run.steps, "lr": lr, "stopped": run.stopped, "seconds": run.seconds,
+            "history": history}
+
+
+@cached
+def rl_run(beta: float = RL_BETAS[0], steps: int = RL["steps"], lr: float = RL["lr"], seed: int = 0,
+           checkpoints: int = 10, *, callback: Event | None = None, stop: threading.Event | None = None) -> dict:
+    """Optimise the policy against the reward model with trl's GRPO; follow the reward model's score (the proxy)
+    and the true quality (on 4 answers to each question) `checkpoints` times as it trains. `beta` weighs the KL
+    penalty. Defined in the chapter "Stage 3: learning from the reward model"."""
+    check_int("checkpoints", checkpoints, 1, 100)
+    check_float("beta", beta, 0.0, 10.0)
+    check_training_knobs(steps, lr, 16, seed)
+    rm, tokenizer = reward_model(seed)
+    by_question = {qa.question: qa for qa in feedback_questions(seed)}
+
+    def reward(answers: list[str], rows: list[dict]) -> list[float]:
+        return rewards(rm, tokenizer, [by_question[r["question"]] for r in rows], answers)
+
+    return _rl_loop(seed, reward, beta, steps, lr, callback, stop, rm, checkpoints)
+
+
+@cached
+def verifiable_run(steps: int = 150, lr: float = 1e-4, seed: int = 0, *, callback: Event | None = None,
+                   stop: threading.Event | None = None) -> dict:
+    """GRPO with a verifiable reward, as in DeepSeek's recipe: 1 when the answer states the right fact (checked
+    against the world), else 0. No reward model, nothing to over-optimise. Defined in the chapter "Stage 3:
+    learning without a reward model"."""
+    by_question = {qa.question: qa for qa in feedback_questions(seed)}
+
+    def reward(answers: list[str], rows: list[dict]) -> list[float]:
+        return [float(is_right(a, by_question[r["question"]])) for a, r in zip(answers, rows)]
+
+    return _rl_loop(seed, reward, 0.0, steps, lr, callback, stop)
+
+
+METHODS = ("dpo", "kto")
+DIRECT_BETAS = (0.1, 0.5)
+DIRECT = {"steps": 60, "lr": 1e-4}
+
+
+@cached
+def direct_run(method: str = "dpo", beta: float = 0.1, steps: int = DIRECT["steps"], lr: float = DIRECT["lr"],
+               seed: int = 0, labels: str = "human", *, callback: Event | None = None,
+               stop: threading.Event | None = None) -> dict:
+    """Learn from the preference pairs with no reward model: DPO on the pairs, or KTO on their answers taken
+    apart into unpaired thumbs-up (the preferred answer) and thumbs-down (the other), with trl. `labels` says who
+    labelled the pairs: "human" (the simulated human) or "self" (the policy judging its own answers, RLAIF).
+    Defined in the chapter "Stage 3: learning without a reward model"."""
+    check_choice("method", method, METHODS)
+    check_float("beta", beta, 0.0, 10.0, low_open=True)
+    check_choice("labels", labels, ("human", "self"))
+    check_training_knobs(steps, lr, 32, seed)
+    rows = preference_data(seed)[0] if labels == "human" else ai_preference_data(seed, "self")
+    model, tokenizer = policy_model(seed)
+    qas = feedback_questions(seed)
+    before = _policy_report(model, tokenizer, qas, seed)
+    user = lambda r: [{"role": "user", "content": r["qa"].question}]  # noqa: E731
+    said = lambda text: [{"role": "assistant", "content": text}]  # noqa: E731
+    events = (lambda step, loss, m: callback({"step": step, "loss": loss})) if callback else None
+    if method == "dpo":
+        data = [{"prompt": user(r), "chosen": said(r["chosen"]), "rejected": said(r["rejected"])} for r in rows]
+        run = dpo(model, tokenizer, data, beta=beta, steps=steps, lr=lr, seed=seed, callback=events, stop=stop,
+                  progress=False)
+    else:
+        data = [{"prompt": user(r), "completion": said(r[side]), "label": side == "chosen"}
+                for r in rows for side in ("chosen", "rejected")]
+        random.Random(f"kto-{seed}").shuffle(data)  # unpaired: nothing ties a thumbs-up to its thumbs-down
+        run = kto(model, tokenizer, data, beta=beta, steps=steps, lr=lr, seed=seed, callback=events, stop=stop,
+                  progress=False)
+    after = _policy_report(model, tokenizer, qas, seed)
+    return {"method": method, "beta": beta, "labels": labels, "steps": run.steps, "stopped": run.stopped,
+            "seconds": run.seconds, "curve": run.curve, "before": before, "after": after}
+
+
+JUDGES = ("self", "base")
+
+
+def _judge_model(judge: str, seed: int) -> PreTrainedModel:
+    """The model that judges: the policy itself, or the pre-trained base model it was fine-tuned from."""
+    check_choice("judge", judge, JUDGES)
+    return policy_model(seed)[0] if judge == "self" else base_model(BaseSpec(world_seed=seed, seed=seed))[0]
+
+
+def _friendliness(answer: str) -> int:
+    """The judge's written principle (its constitution): one "!" is friendly, none is plain, more is shouting."""
+    k = exclamations(answer)
+    return 1 if k == 1 else -(k - 1) if k > 1 else 0
+
+
+def _judged(rows: list[dict], model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast) -> list[bool]:
+    """For each pair, whether the judge prefers the answer the human chose.
+
+    Like RLAIF's judges, which follow written principles, ours judges by what it believes and by one principle: of
+    two answers that state different things, it prefers the one it finds more likely (the "!" left out: it judges the
+    content); of two that state the same thing, the friendlier by its principle. A tiny model cannot read a
+    principle, so that one is applied as a rule.
+    """
+    qas = [r["qa"] for r in rows]
+    content = lambda a: " ".join(a.replace(EXCLAMATION, " ").split()) or EXCLAMATION  # noqa: E731
+    chosen = answer_logprobs(model, tokenizer, qas, [content(r["chosen"]) for r in rows])
+    rejected = answer_logprobs(model, tokenizer, qas, [content(r["rejected"]) for r in rows])
+    return [c > j if content(r["chosen"]) != content(r["rejected"])
+            else _friendliness(r["chosen"]) > _friendliness(r["rejected"])
+            for r, c, j in zip(rows, chosen, rejected)]
+
+
+@functools.lru_cache(maxsize=4)
+def ai_preference_data(seed: int = 0, judge: str = "self") -> list[dict]:
+    """The human's training pairs relabelled by a model (RLAIF): the answer the judge finds more likely is chosen."""
+    rows = preference_data(seed)[0]
+    _, tokenizer = policy_model(seed)
+    agree = _judged(rows, _judge_model(judge, seed), tokenizer)
+    return [r if a else {**r, "chosen": r["rejected"], "rejected": r["chosen"], "gap": -r["gap"]}
+            for r, a in zip(rows, agree)]
+
+
+@cached
+def rlaif_run(judge: str = "self", seed: int = 0) -> dict:
+    """A model as the judge (RLAIF): how often it sides with the simulated human's preference on held-out pairs in
+    which one answer is truly better, and how often with the human's recorded (noisy) labels on all of them.
+    Defined in the chapter "Stage 3: rewards that check answers, and AI feedback"."""
+    check_choice("judge", judge, JUDGES)
+    _, held = preference_data(seed)
+    _, tokenizer = policy_model(seed)
+    agree = _judged(held, _judge_model(judge, seed), tokenizer)  # True: sides with the label the human gave
+
+    def with_preference(keep) -> float:
+        idx = [i for i, r in enumerate(held) if r["gap"] != 0 and keep(r)]
+        return sum(agree[i] == (held[i]["gap"] > 0) for i in idx) / max(1, len(idx))
+
+    return {"judge": judge, "pairs": len(held), "decided": sum(r["gap"] != 0 for r in held),
+            "agreement": with_preference(lambda r: True),
+            "fact_agreement": with_preference(lambda r: abs(r["gap"]) >= 0.7),
+            "friendly_agreement": with_preference(lambda r: abs(r["gap"]) < 0.7),
+            "label_agreement": sum(agree) / len(held)}

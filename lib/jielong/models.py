@@ -82,15 +82,19 @@ def load_model(name_or_path: str | Path, local_only: bool = True) -> PreTrainedM
 
 @contextlib.contextmanager
 def quiet_progress() -> Iterator[None]:
-    """Silence the progress bars of transformers and datasets (weight loading, dataset maps) for a while."""
+    """Silence the progress bars of transformers and datasets (weight loading, dataset maps) for a while, and
+    transformers' load reports (a reward model loaded from a language model reports its new output layer)."""
     import datasets
 
     bars, maps = hf_logging.is_progress_bar_enabled(), datasets.is_progress_bar_enabled()
+    verbosity = hf_logging.get_verbosity()
     hf_logging.disable_progress_bar()
     datasets.disable_progress_bars()
+    hf_logging.set_verbosity_error()
     try:
         yield
     finally:
+        hf_logging.set_verbosity(verbosity)
         if bars:
             hf_logging.enable_progress_bar()
         if maps:
@@ -121,10 +125,17 @@ def add_lora(model: PreTrainedModel, rank: int = 8, targets: tuple[str, ...] = L
     targets = check_lora(rank, targets, model.config.hidden_size)
     config = LoraConfig(r=rank, lora_alpha=2 * rank, lora_dropout=0.0, target_modules=list(targets), bias="none",
                         task_type="CAUSAL_LM")
-    with warnings.catch_warnings():
-        # peft 0.21 still asks transformers 5 for `is_gradient_checkpointing`, which warns that it is deprecated.
-        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+    with no_checkpointing_warning():
         return get_peft_model(model, config)
+
+
+@contextlib.contextmanager
+def no_checkpointing_warning() -> Iterator[None]:
+    """Silence one deprecation warning: peft 0.21 and trl 1.16 still ask transformers 5 for
+    `is_gradient_checkpointing`, which warns on a chapter's stderr that it is deprecated."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        yield
 
 
 @torch.no_grad()

@@ -24,7 +24,7 @@ from transformers import (
     TrainingArguments,
 )
 
-from .models import MAX_POSITIONS, quiet_progress
+from .models import MAX_POSITIONS, no_checkpointing_warning, quiet_progress
 from .validation import check_float, check_int
 
 Callback = Callable[[int, float, PreTrainedModel], None]
@@ -87,8 +87,10 @@ def tokenize_documents(tokenizer: PreTrainedTokenizerFast, texts: list[str]) -> 
 
 
 def training_arguments(steps: int, lr: float, batch_size: int, seed: int, log_every: int | None,
-                       config: type[TrainingArguments] = TrainingArguments, **extra) -> TrainingArguments:
-    """The arguments every run shares: one-cycle schedule (warm-up, then cosine decay), no saving, no reports.
+                       config: type[TrainingArguments] = TrainingArguments, schedule: str = "cosine",
+                       **extra) -> TrainingArguments:
+    """The arguments every run shares: warm-up, then cosine decay (`schedule="constant"` holds the learning rate
+    after the warm-up), no saving, no reports.
 
     `config` is TrainingArguments or one of trl's subclasses (SFTConfig, DPOConfig, ...); `extra` are its own fields.
     """
@@ -97,7 +99,7 @@ def training_arguments(steps: int, lr: float, batch_size: int, seed: int, log_ev
         max_steps=steps,
         per_device_train_batch_size=batch_size,
         learning_rate=lr,
-        lr_scheduler_type="cosine",
+        lr_scheduler_type="cosine" if schedule == "cosine" else "constant_with_warmup",
         warmup_steps=max(1, steps // 10),
         weight_decay=0.01,
         adam_beta2=0.98,
@@ -203,3 +205,112 @@ def sft(
         trainer = SFTTrainer(model=model, args=args, processing_class=tokenizer,
                              train_dataset=Dataset.from_dict({"messages": conversations}), callbacks=[stream])
     return _run(trainer, result)
+
+
+# --- stage 3: learning from feedback ----------------------------------------------------------------------
+
+Messages = list[dict[str, str]]
+
+
+def _trl_run(trainer_cls, config_cls, model, tokenizer, dataset: list[dict], desc: str, steps: int, lr: float,
+             batch_size: int, seed: int, callback: Callback | None, stop: threading.Event | None, progress: bool,
+             log_every: int | None, **config) -> TrainResult:
+    """One run of a trl trainer on `dataset` (a list of rows), with the shared arguments, stream and stop event."""
+    from datasets import Dataset
+
+    result, stream = _prepare(desc, "dataset", dataset, steps, lr, batch_size, seed, log_every, callback, stop,
+                              progress)
+    args = training_arguments(steps, lr, batch_size, seed, log_every, config_cls, dataset_num_proc=None, **config)
+    with no_checkpointing_warning():
+        with quiet_progress():
+            trainer = trainer_cls(model=model, args=args, processing_class=tokenizer,
+                                  train_dataset=Dataset.from_list(dataset), callbacks=[stream])
+        return _run(trainer, result)
+
+
+def reward_modelling(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, pairs: list[dict[str, Messages]], *,
+                     steps: int = 150, lr: float = 1e-3, batch_size: int = 32, seed: int = 0,
+                     callback: Callback | None = None, stop: threading.Event | None = None, progress: bool = True,
+                     log_every: int | None = None) -> TrainResult:
+    """Train a reward model (a sequence classifier with one output) on preference pairs with trl's RewardTrainer.
+
+    Each pair is {"chosen": conversation, "rejected": conversation}; the loss is -log sigmoid(r_chosen - r_rejected).
+    Defined in the chapter "Stage 3: learning from feedback".
+    """
+    from trl import RewardConfig, RewardTrainer
+
+    return _trl_run(RewardTrainer, RewardConfig, model, tokenizer, pairs, "reward model", steps, lr, batch_size,
+                    seed, callback, stop, progress, log_every, max_length=MAX_POSITIONS)
+
+
+def dpo(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, pairs: list[dict[str, Messages]], *,
+        beta: float = 0.1, steps: int = 100, lr: float = 3e-4, batch_size: int = 32, seed: int = 0,
+        callback: Callback | None = None, stop: threading.Event | None = None, progress: bool = True,
+        log_every: int | None = None) -> TrainResult:
+    """Direct preference optimisation with trl's DPOTrainer: no reward model, the policy learns from the pairs.
+
+    Each pair is {"prompt": [user turn], "chosen": [assistant turn], "rejected": [assistant turn]}. `model` must be
+    loaded from a local folder: trl builds the frozen reference model from its `name_or_path`.
+    """
+    from trl import DPOConfig, DPOTrainer
+
+    check_float("beta", beta, 0.0, 100.0, low_open=True)
+    return _trl_run(DPOTrainer, DPOConfig, model, tokenizer, pairs, "DPO", steps, lr, batch_size, seed, callback,
+                    stop, progress, log_every, beta=beta, max_length=MAX_POSITIONS)
+
+
+def kto(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, examples: list[dict], *,
+        beta: float = 0.1, steps: int = 100, lr: float = 3e-4, batch_size: int = 32, seed: int = 0,
+        callback: Callback | None = None, stop: threading.Event | None = None, progress: bool = True,
+        log_every: int | None = None) -> TrainResult:
+    """Kahneman-Tversky optimisation with trl's KTOTrainer, from unpaired thumbs-up and thumbs-down.
+
+    Each example is {"prompt": [user turn], "completion": [assistant turn], "label": True for a thumbs-up}.
+    """
+    from trl import KTOConfig, KTOTrainer
+
+    check_float("beta", beta, 0.0, 100.0, low_open=True)
+    return _trl_run(KTOTrainer, KTOConfig, model, tokenizer, examples, "KTO", steps, lr, batch_size, seed, callback,
+                    stop, progress, log_every, beta=beta, max_length=MAX_POSITIONS)
+
+
+RewardFn = Callable[[list[str], list[dict]], list[float]]
+
+
+def grpo(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, prompts: list[dict], reward: RewardFn, *,
+         beta: float = 0.0, steps: int = 100, lr: float = 3e-4, group: int = 8, prompts_per_step: int = 4,
+         max_new_tokens: int = 10,
+         seed: int = 0, callback: Callback | None = None, stop: threading.Event | None = None,
+         progress: bool = True, log_every: int | None = None) -> TrainResult:
+    """Group relative policy optimisation with trl's GRPOTrainer (DeepSeek's algorithm): for each prompt the policy
+    samples `group` answers, each answer's advantage is its reward against the group's mean, and `beta` weighs
+    the KL penalty that holds the policy near where it started.
+
+    Each prompt row is {"prompt": [user turn], ...any fields the reward needs}; `reward(answers, rows)` returns one
+    number per answer. One step is `prompts_per_step` prompts and their groups.
+    """
+    from datasets import Dataset
+    from trl import GRPOConfig, GRPOTrainer
+
+    check_float("beta", beta, 0.0, 100.0)
+    check_int("group", group, 2, 256)
+    check_int("prompts_per_step", prompts_per_step, 1, 256)
+    check_int("max_new_tokens", max_new_tokens, 1, MAX_POSITIONS)
+
+    def reward_func(prompts, completions, **columns) -> list[float]:
+        # trl also passes its own objects (trainer_state, completion_ids, ...); keep the dataset's columns.
+        columns = {k: v for k, v in columns.items() if k in names}
+        rows = [dict(zip(columns, values)) for values in zip(*columns.values())]
+        return reward([c[0]["content"].strip() for c in completions], rows)
+
+    names = set(prompts[0]) - {"prompt"} if prompts else set()
+    result, stream = _prepare("GRPO", "prompts", prompts, steps, lr, group, seed, log_every, callback, stop, progress)
+    # A constant learning rate: the policy keeps moving for as long as it trains, as in RLHF runs.
+    args = training_arguments(steps, lr, group * prompts_per_step, seed, log_every, GRPOConfig, schedule="constant",
+                              num_generations=group,
+                              max_completion_length=max_new_tokens, beta=beta, temperature=1.0, top_k=0)
+    with no_checkpointing_warning():
+        with quiet_progress():
+            trainer = GRPOTrainer(model=model, reward_funcs=reward_func, args=args, processing_class=tokenizer,
+                                  train_dataset=Dataset.from_list(prompts), callbacks=[stream])
+        return _run(trainer, result)

@@ -16,9 +16,11 @@ import ipywidgets as w
 from matplotlib.figure import Figure
 
 from .base import BaseSpec, base_model
-from .experiments import FORGET_BATCH, LORA_BATCH, SFT_BATCH, forgetting_run, lora_run, pretraining_run, sft_run
+from .experiments import (FORGET_BATCH, LORA_BATCH, REWARD_LR, RL, SFT_BATCH, forgetting_run, lora_run, pretraining_run,
+                          reward_model_run, rl_run, sft_run)
 from .models import LORA_TARGETS, PRESETS
-from .plots import draw_forgetting_panel, draw_ju_yi_fan_san, draw_lora_panel, draw_training
+from .plots import (draw_forgetting_panel, draw_ju_yi_fan_san, draw_lora_panel, draw_reward_model_panel, draw_rl_panel,
+                    draw_training)
 from .train import check_training_knobs
 from .validation import check_choice, check_float, check_int, check_subset
 
@@ -242,3 +244,46 @@ def forgetting_panel(replay: float = 0.5, kind: str = "real", method: str = "ful
         draw_forgetting_panel(fig, checkpoints, state["values"]["steps"], "while learning task B", state["history"])
 
     return Panel(knobs, run, draw, figsize=(11, 3.4))
+
+
+RM_PANEL_STEPS = 40  # a live reward model: 40 steps of 32 pairs (the chapter's take 300)
+RL_PANEL_STEPS = 20  # a live policy run: 20 GRPO steps (the chapter's take 300)
+
+
+def reward_model_panel(pairs: int = 1000, steps: int = RM_PANEL_STEPS, seed: int = 0) -> Panel:
+    """A reward model live: train it with trl on some of the simulated human's comparisons, test it on held-out
+    pairs; each run adds a point to accuracy against the number of pairs."""
+    check_int("pairs", pairs, 10, 5000)
+    check_training_knobs(steps, REWARD_LR, 32, seed)
+    knobs = {
+        "pairs": w.IntSlider(value=pairs, min=100, max=5000, step=100, description="human comparisons", style=STYLE),
+        "steps": w.IntText(value=steps, description="steps (1-100000)", style=STYLE),
+    }
+
+    def run(pairs, steps, callback, stop) -> dict:
+        return reward_model_run(pairs, steps, REWARD_LR, seed, callback=callback, stop=stop, use_cache=False)
+
+    def draw(fig, state) -> None:
+        draw_reward_model_panel(fig, _live_curve(state), state["values"]["steps"], state["history"])
+
+    return Panel(knobs, run, draw)
+
+
+def rl_panel(beta: float = 0.1, steps: int = RL_PANEL_STEPS, seed: int = 0, reference: list[dict] | None = None) -> Panel:
+    """Policy optimisation against the reward model live (trl's GRPO): the KL penalty beta and the steps; the
+    reward model's score and the true quality stream in. `reference` holds the book's long runs, drawn beside."""
+    check_float("beta", beta, 0.0, 10.0)
+    check_training_knobs(steps, RL["lr"], 32, seed)
+    knobs = {
+        "beta": w.FloatText(value=beta, description="KL penalty beta [0, 10]", style=STYLE),
+        "steps": w.IntText(value=steps, description="steps (1-100000)", style=STYLE),
+    }
+
+    def run(beta, steps, callback, stop) -> dict:
+        return rl_run(beta, steps, RL["lr"], seed, checkpoints=4, callback=callback, stop=stop, use_cache=False)
+
+    def draw(fig, state) -> None:
+        history = state["result"]["history"] if "result" in state else state["events"]
+        draw_rl_panel(fig, history, state["values"]["steps"], state["history"], reference or [])
+
+    return Panel(knobs, run, draw, figsize=(11, 3.6))

@@ -1,0 +1,17 @@
+"""The chapter "Stage 3: feedback and the reward model", executed top to bottom from a clean kernel."""
+import pytest
+
+from conftest import ROOT, execute_notebook, outputs_of
+
+CHAPTER = ROOT / "book" / "stage3_feedback.ipynb"
+
+
+@pytest.mark.slow
+def test_chapter_runs_and_shows_its_results():
+    nb = execute_notebook(CHAPTER)
+    verdicts = "".join("".join(m) for m in outputs_of(nb, "text/markdown"))
+    assert verdicts.count("Verdict") == 6 and "does not hold" not in verdicts
+    assert len(outputs_of(nb, "image/png")) >= 2, "a figure is missing"
+    assert outputs_of(nb, "application/vnd.jupyter.widget-view+json"), "the live panel is missing"
+    text = "".join("".join(o.get("text", "")) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert "held-out accuracy" in text and "log n-(n-1)/n" in text
