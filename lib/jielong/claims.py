@@ -317,7 +317,8 @@ CLAIMS: dict[str, Claim] = {
         ),
         Claim(
             "over-optimising-the-reward-model", 8, 3,
-            "Learning too much from the virtual human hurts: its score keeps rising while true quality rises, then falls.",
+            "Learning too much from the virtual human hurts: its score keeps rising while true quality rises, then "
+            "falls.",
             "rl_run", _overoptimisation,
             "share of its gain true quality gives back after its peak (small KL penalty; the proxy must rise)", 0.25,
         ),
@@ -341,7 +342,8 @@ CLAIMS: dict[str, Claim] = {
         ),
         Claim(
             "grpo-verifiable-reward", 8, 3,
-            "With a reward that checks answers against the facts (DeepSeek's GRPO recipe), accuracy rises with training.",
+            "With a reward that checks answers against the facts (DeepSeek's GRPO recipe), accuracy rises with "
+            "training.",
             "verifiable_run", _verifiable_gain,
             "share of right answers after GRPO minus before", 0.2,
         ),

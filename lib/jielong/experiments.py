@@ -11,6 +11,7 @@ import json
 import random
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from transformers import PreTrainedModel, PreTrainedTokenizerFast
@@ -519,12 +520,9 @@ def _as_conversations(rows: list[dict]) -> list[dict]:
             for r in rows]
 
 
-def _policy_folder(seed: int) -> str:
-    return policy_model(seed)[0].name_or_path
-
-
-def _reward_folder(seed: int):
-    return cache.cache_dir() / "models" / f"reward-{cache.key(seed, POLICY, PAIRS, REWARD_STEPS, REWARD_LR, str(Human()))}"
+def _reward_folder(seed: int) -> Path:
+    recipe = cache.key(seed, POLICY, PAIRS, REWARD_STEPS, REWARD_LR, str(Human()))
+    return cache.cache_dir() / "models" / f"reward-{recipe}"
 
 
 def _probe_answers(qa: QA) -> dict[str, str]:
@@ -561,11 +559,14 @@ def reward_model_run(pairs: int = PAIRS, steps: int = REWARD_STEPS, lr: float = 
     policy, tokenizer = policy_model(seed)
     folder = _reward_folder(seed)
     default = (pairs, steps, lr) == (PAIRS, REWARD_STEPS, REWARD_LR)
-    if default and folder.is_dir() and callback is None:
+    record = cache.read_json(folder / "training.json") if default and callback is None else None
+    if record is not None:
         with quiet_progress():
             model = AutoModelForSequenceClassification.from_pretrained(str(folder)).to(device())
-        record = cache.read_json(folder / "training.json")
     else:
+        import torch
+
+        torch.manual_seed(seed)  # the new output layer's initial weights, whatever ran before
         with quiet_progress():
             model = AutoModelForSequenceClassification.from_pretrained(policy.name_or_path, num_labels=1).to(device())
         model.config.pad_token_id = tokenizer.pad_token_id
@@ -627,7 +628,8 @@ def human_feedback(seed: int = 0) -> dict:
     ratings = [[h.rate(a, qa, random.Random(f"rate-{seed}-{h.seed}-{i}")) for i, (qa, a) in enumerate(answers)]
                for h in PANEL]
     n = len(qas)
-    pairs = [(i, i + n) for i in range(n) if true_quality(answers[i][1], qas[i]) != true_quality(answers[i + n][1], qas[i])]
+    pairs = [(i, i + n) for i in range(n)
+             if true_quality(answers[i][1], qas[i]) != true_quality(answers[i + n][1], qas[i])]
     same_number, same_order, spread = [], [], []
     for x in range(len(PANEL)):
         for y in range(x + 1, len(PANEL)):

@@ -307,8 +307,10 @@ def draw_reward_models(ax, runs: list[dict]) -> None:
     ax.plot(pairs, [r["fact_accuracy"] for r in runs], "s--", color=COLORS[1], label="right fact vs wrong")
     ax.plot(pairs, [r["friendly_accuracy"] for r in runs], "^--", color=COLORS[2], label="friendly \"!\" vs not")
     ax.axhline(0.5, color="grey", lw=0.8, ls=":")
-    ax.set(xscale="log", ylim=(0.4, 1.0), xlabel="human comparisons learnt from", ylabel="held-out pairwise accuracy")
-    ax.legend(fontsize=7, loc="lower right")
+    ax.set(ylim=(0.4, 1.0), xlabel="human comparisons learnt from", ylabel="held-out pairwise accuracy")
+    if runs:  # a log axis needs data; a panel draws before its first run ends
+        ax.set_xscale("log")
+        ax.legend(fontsize=7, loc="lower right")
 
 
 def draw_reward_model_panel(fig: Figure, curve: list, max_steps: int, runs: list[dict]) -> Figure:

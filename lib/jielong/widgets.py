@@ -246,7 +246,7 @@ def forgetting_panel(replay: float = 0.5, kind: str = "real", method: str = "ful
     return Panel(knobs, run, draw, figsize=(11, 3.4))
 
 
-RM_PANEL_STEPS = 40  # a live reward model: 40 steps of 32 pairs (the chapter's take 300)
+RM_PANEL_STEPS = 30  # a live reward model: 30 steps of 32 pairs (the chapter's take 300)
 RL_PANEL_STEPS = 20  # a live policy run: 20 GRPO steps (the chapter's take 300)
 
 
@@ -269,7 +269,8 @@ def reward_model_panel(pairs: int = 1000, steps: int = RM_PANEL_STEPS, seed: int
     return Panel(knobs, run, draw)
 
 
-def rl_panel(beta: float = 0.1, steps: int = RL_PANEL_STEPS, seed: int = 0, reference: list[dict] | None = None) -> Panel:
+def rl_panel(beta: float = 0.1, steps: int = RL_PANEL_STEPS, seed: int = 0,
+             reference: list[dict] | None = None) -> Panel:
     """Policy optimisation against the reward model live (trl's GRPO): the KL penalty beta and the steps; the
     reward model's score and the true quality stream in. `reference` holds the book's long runs, drawn beside."""
     check_float("beta", beta, 0.0, 10.0)
