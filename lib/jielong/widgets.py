@@ -247,7 +247,7 @@ def forgetting_panel(replay: float = 0.5, kind: str = "real", method: str = "ful
 
 
 RM_PANEL_STEPS = 30  # a live reward model: 30 steps of 32 pairs (the chapter's take 300)
-RL_PANEL_STEPS = 20  # a live policy run: 20 GRPO steps (the chapter's take 300)
+RL_PANEL_STEPS = 15  # a live policy run: 15 GRPO steps (the chapter's take 300)
 
 
 def reward_model_panel(pairs: int = 1000, steps: int = RM_PANEL_STEPS, seed: int = 0) -> Panel:
@@ -281,7 +281,7 @@ def rl_panel(beta: float = 0.1, steps: int = RL_PANEL_STEPS, seed: int = 0,
     }
 
     def run(beta, steps, callback, stop) -> dict:
-        return rl_run(beta, steps, RL["lr"], seed, checkpoints=4, callback=callback, stop=stop, use_cache=False)
+        return rl_run(beta, steps, RL["lr"], seed, checkpoints=3, callback=callback, stop=stop, use_cache=False)
 
     def draw(fig, state) -> None:
         history = state["result"]["history"] if "result" in state else state["events"]
