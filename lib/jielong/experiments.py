@@ -8,13 +8,15 @@ import copy
 import functools
 import inspect
 import json
+import math
 import random
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from transformers import PreTrainedModel, PreTrainedTokenizerFast
+import torch
+from transformers import AutoModelForSequenceClassification, PreTrainedModel, PreTrainedTokenizerFast
 
 from . import cache
 from .base import BaseSpec, base_model, tokenizer_for
@@ -552,8 +554,6 @@ def reward_model_run(pairs: int = PAIRS, steps: int = REWARD_STEPS, lr: float = 
     facts). The default run is the cached `reward_model(seed)`: trained once, then loaded with its training record.
     Defined in the chapter "Stage 3: feedback and the reward model".
     """
-    from transformers import AutoModelForSequenceClassification
-
     check_training_knobs(steps, lr, 32, seed)
     train, held = preference_data(seed, pairs)
     policy, tokenizer = policy_model(seed)
@@ -564,8 +564,6 @@ def reward_model_run(pairs: int = PAIRS, steps: int = REWARD_STEPS, lr: float = 
         with quiet_progress():
             model = AutoModelForSequenceClassification.from_pretrained(str(folder)).to(device())
     else:
-        import torch
-
         torch.manual_seed(seed)  # the new output layer's initial weights, whatever ran before
         with quiet_progress():
             model = AutoModelForSequenceClassification.from_pretrained(policy.name_or_path, num_labels=1).to(device())
@@ -597,8 +595,6 @@ def reward_model_run(pairs: int = PAIRS, steps: int = REWARD_STEPS, lr: float = 
 
 def reward_model(seed: int = 0) -> tuple[PreTrainedModel, PreTrainedTokenizerFast]:
     """The default reward model (1000 pairs, 150 steps), trained on first use and cached; returns (model, tokenizer)."""
-    from transformers import AutoModelForSequenceClassification
-
     check_int("seed", seed, 0, 2**31 - 1)
     if not _reward_folder(seed).is_dir():
         reward_model_run(seed=seed, use_cache=False)
@@ -665,8 +661,6 @@ def human_feedback(seed: int = 0) -> dict:
 
 def _token_logprobs(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, qa: QA, ids: list[int]) -> list[float]:
     """log p of each answer token (then of the end of the turn) after the question, teacher-forced as in SFT."""
-    import torch
-
     head = tokenizer(tokenizer.apply_chat_template([{"role": "user", "content": qa.question}], tokenize=False,
                                                    add_generation_prompt=True), add_special_tokens=False)["input_ids"]
     seq = head + ids
@@ -687,8 +681,6 @@ def best_of_n_run(samples: int = 64, seed: int = 0) -> dict:
     sums over it, with no second round of sampling. Defined in the chapter "Stage 3: feedback and the reward model".
     """
     check_int("samples", samples, 32, 1024)
-    import math
-
     policy, tokenizer = policy_model(seed)
     rm, _ = reward_model(seed)
     qas = feedback_questions(seed)
