@@ -2,6 +2,7 @@ import threading
 
 import pytest
 
+from jielong import train
 from jielong.models import build_model
 from jielong.train import pretrain
 from jielong.worlds import biographies
@@ -167,16 +168,25 @@ def test_grpo_passes_the_rows_to_the_reward(policy):
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda m, t: __import__("jielong.train", fromlist=["dpo"]).dpo(m, t, [{}], beta=-1.0), "beta must be a number"),
-    (lambda m, t: __import__("jielong.train", fromlist=["kto"]).kto(m, t, [{}], beta=0.0), "beta must be a number"),
-    (lambda m, t: __import__("jielong.train", fromlist=["grpo"]).grpo(m, t, [{}], len, beta=-0.1),
-     "beta must be a number"),
-    (lambda m, t: __import__("jielong.train", fromlist=["grpo"]).grpo(m, t, [{}], len, steps=0),
-     "steps must be an integer"),
-    (lambda m, t: __import__("jielong.train", fromlist=["grpo"]).grpo(m, t, [{}], len, group=1),
-     "group must be an integer"),
+    (lambda m, t: train.dpo(m, t, [{}], beta=-1.0), "beta must be a number"),
+    (lambda m, t: train.kto(m, t, [{}], beta=0.0), "beta must be a number"),
+    (lambda m, t: train.grpo(m, t, [{}], len, beta=-0.1), "beta must be a number"),
+    (lambda m, t: train.grpo(m, t, [{}], len, steps=0), "steps must be an integer"),
+    (lambda m, t: train.grpo(m, t, [{}], len, group=1), "group must be an integer"),
 ])
 def test_stage3_bad_knobs(policy, call, message):
     model, tok, _ = policy
     with pytest.raises(ValueError, match=message):
         call(model, tok)
+
+
+def test_grpo_without_extra_columns_and_a_bad_schedule(policy):
+    from jielong.train import grpo, training_arguments
+
+    model, tok, _ = policy
+    got = []
+    grpo(model, tok, [{"prompt": _user("Where?")}], lambda answers, rows: got.append(rows) or [0.0] * len(answers),
+         steps=1, group=2, prompts_per_step=1, max_new_tokens=2, progress=False)
+    assert got[0] == [{}, {}]
+    with pytest.raises(ValueError, match="schedule must be one of 'cosine', 'constant'"):
+        training_arguments(10, 1e-3, 4, 0, None, schedule="linear")

@@ -25,7 +25,7 @@ from transformers import (
 )
 
 from .models import MAX_POSITIONS, no_checkpointing_warning, quiet_progress
-from .validation import check_float, check_int
+from .validation import check_choice, check_float, check_int
 
 Callback = Callable[[int, float, PreTrainedModel], None]
 
@@ -94,6 +94,7 @@ def training_arguments(steps: int, lr: float, batch_size: int, seed: int, log_ev
 
     `config` is TrainingArguments or one of trl's subclasses (SFTConfig, DPOConfig, ...); `extra` are its own fields.
     """
+    check_choice("schedule", schedule, ("cosine", "constant"))
     return config(
         output_dir=str(Path(tempfile.gettempdir()) / "jielong-trainer"),  # never written (no saving), but created
         max_steps=steps,
@@ -235,7 +236,7 @@ def reward_modelling(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast,
     """Train a reward model (a sequence classifier with one output) on preference pairs with trl's RewardTrainer.
 
     Each pair is {"chosen": conversation, "rejected": conversation}; the loss is -log sigmoid(r_chosen - r_rejected).
-    Defined in the chapter "Stage 3: learning from feedback".
+    Defined in the chapter "Stage 3: feedback and the reward model".
     """
     from trl import RewardConfig, RewardTrainer
 
@@ -279,8 +280,7 @@ RewardFn = Callable[[list[str], list[dict]], list[float]]
 
 def grpo(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, prompts: list[dict], reward: RewardFn, *,
          beta: float = 0.0, steps: int = 100, lr: float = 3e-4, group: int = 8, prompts_per_step: int = 4,
-         max_new_tokens: int = 10,
-         seed: int = 0, callback: Callback | None = None, stop: threading.Event | None = None,
+         max_new_tokens: int = 10, seed: int = 0, callback: Callback | None = None, stop: threading.Event | None = None,
          progress: bool = True, log_every: int | None = None) -> TrainResult:
     """Group relative policy optimisation with trl's GRPOTrainer (DeepSeek's algorithm): for each prompt the policy
     samples `group` answers, each answer's advantage is its reward against the group's mean, and `beta` weighs
@@ -300,7 +300,7 @@ def grpo(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, prompts: li
     def reward_func(prompts, completions, **columns) -> list[float]:
         # trl also passes its own objects (trainer_state, completion_ids, ...); keep the dataset's columns.
         columns = {k: v for k, v in columns.items() if k in names}
-        rows = [dict(zip(columns, values)) for values in zip(*columns.values())]
+        rows = [dict(zip(columns, values)) for values in zip(*columns.values())] if columns else [{} for _ in completions]
         return reward([c[0]["content"].strip() for c in completions], rows)
 
     names = set(prompts[0]) - {"prompt"} if prompts else set()
