@@ -300,8 +300,10 @@ def grpo(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, prompts: li
     def reward_func(prompts, completions, **columns) -> list[float]:
         # trl also passes its own objects (trainer_state, completion_ids, ...); keep the dataset's columns.
         columns = {k: v for k, v in columns.items() if k in names}
-        rows = [dict(zip(columns, values)) for values in zip(*columns.values())] if columns else [{} for _ in completions]
-        return reward([c[0]["content"].strip() for c in completions], rows)
+        answers = [c[0]["content"].strip() for c in completions]
+        if not columns:
+            return reward(answers, [{} for _ in answers])
+        return reward(answers, [dict(zip(columns, values)) for values in zip(*columns.values())])
 
     names = set(prompts[0]) - {"prompt"} if prompts else set()
     result, stream = _prepare("GRPO", "prompts", prompts, steps, lr, group, seed, log_every, callback, stop, progress)
