@@ -770,7 +770,7 @@ def rl_run(beta: float = RL_BETAS[0], steps: int = RL["steps"], lr: float = RL["
            checkpoints: int = 10, *, callback: Event | None = None, stop: threading.Event | None = None) -> dict:
     """Optimise the policy against the reward model with trl's GRPO; follow the reward model's score (the proxy)
     and the true quality (on 4 answers to each question) `checkpoints` times as it trains. `beta` weighs the KL
-    penalty. Defined in the chapter "Stage 3: learning from the reward model"."""
+    penalty. Defined in the chapter "Stage 3: learning from the reward model, and over-learning it"."""
     check_int("checkpoints", checkpoints, 1, 100)
     check_float("beta", beta, 0.0, 10.0)
     check_training_knobs(steps, lr, 16, seed)
@@ -788,7 +788,7 @@ def verifiable_run(steps: int = 150, lr: float = 1e-4, seed: int = 0, *, callbac
                    stop: threading.Event | None = None) -> dict:
     """GRPO with a verifiable reward, as in DeepSeek's recipe: 1 when the answer states the right fact (checked
     against the world), else 0. No reward model, nothing to over-optimise. Defined in the chapter "Stage 3:
-    learning without a reward model"."""
+    rewards that check answers, and AI feedback"."""
     by_question = {qa.question: qa for qa in feedback_questions(seed)}
 
     def reward(answers: list[str], rows: list[dict]) -> list[float]:
@@ -809,7 +809,7 @@ def direct_run(method: str = "dpo", beta: float = 0.1, steps: int = DIRECT["step
     """Learn from the preference pairs with no reward model: DPO on the pairs, or KTO on their answers taken
     apart into unpaired thumbs-up (the preferred answer) and thumbs-down (the other), with trl. `labels` says who
     labelled the pairs: "human" (the simulated human) or "self" (the policy judging its own answers, RLAIF).
-    Defined in the chapter "Stage 3: learning without a reward model"."""
+    Defined in the chapter "Stage 3: learning without a reward model (DPO and KTO)"."""
     check_choice("method", method, METHODS)
     check_float("beta", beta, 0.0, 10.0, low_open=True)
     check_choice("labels", labels, ("human", "self"))
