@@ -350,7 +350,7 @@ CLAIMS: dict[str, Claim] = {
         Claim(
             "ai-judge-agrees", 8, 3,
             "RLAIF: a model can give the feedback, even to itself; its judgments mostly agree with the human's.",
-            "rlaif_run", lambda seed: ex.rlaif_run("self", seed)["agreement"],
+            "rlaif_run", lambda seed: ex.rlaif_run("self", seed)["accuracy"],
             "share of held-out pairs with a better answer on which the policy, as judge, prefers the one the human "
             "prefers", 0.7,
         ),

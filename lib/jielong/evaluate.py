@@ -57,26 +57,37 @@ def complete(
     check_int("max_new_tokens", max_new_tokens, 1, 200)
     model.eval()
     if chat:
-        texts = [tokenizer.apply_chat_template([{"role": "user", "content": p}], tokenize=False,
-                                               add_generation_prompt=True) for p in prompts]
-        ids = tokenizer(texts, add_special_tokens=False)["input_ids"]
+        ids = _question_ids(tokenizer, prompts)
     else:
         ids = [[tokenizer.bos_token_id, *x] for x in tokenizer(prompts, add_special_tokens=False)["input_ids"]]
-    stops = [tokenizer.eos_token_id, tokenizer.convert_tokens_to_ids("<|end|>")]
+    texts = _generate(model, tokenizer, ids, max_new_tokens=max_new_tokens, do_sample=False)
+    return [text.strip() if chat else text.split(".")[0].strip() for text in texts]
+
+
+def stop_tokens(tokenizer: PreTrainedTokenizerFast) -> list[int]:
+    """The tokens that end an answer: the end of the text, or the end of the assistant's turn."""
+    return [tokenizer.eos_token_id, tokenizer.convert_tokens_to_ids("<|end|>")]
+
+
+def _question_ids(tokenizer: PreTrainedTokenizerFast, questions: Sequence[str]) -> list[list[int]]:
+    """Each question as a user turn, up to where the assistant's answer starts."""
+    texts = [tokenizer.apply_chat_template([{"role": "user", "content": q}], tokenize=False,
+                                           add_generation_prompt=True) for q in questions]
+    return tokenizer(texts, add_special_tokens=False)["input_ids"]
+
+
+def _generate(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, ids: list[list[int]],
+              **generation) -> list[str]:
+    """The decoded continuation of each prompt, generated in batches until a stop token."""
     out: list[str] = []
     for chunk in _batches(ids):
         width = max(map(len, chunk))
         # Left padding, so that every prompt ends where generation starts.
         input_ids = torch.tensor([[tokenizer.pad_token_id] * (width - len(x)) + x for x in chunk])
         mask = torch.tensor([[0] * (width - len(x)) + [1] * len(x) for x in chunk])
-        gen = model.generate(
-            input_ids=input_ids.to(model.device), attention_mask=mask.to(model.device),
-            max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=tokenizer.pad_token_id,
-            eos_token_id=stops,
-        )
-        for row in gen[:, width:].tolist():
-            text = tokenizer.decode(row, skip_special_tokens=True)
-            out.append(text.split(".")[0].strip() if not chat else text.strip())
+        gen = model.generate(input_ids=input_ids.to(model.device), attention_mask=mask.to(model.device),
+                             pad_token_id=tokenizer.pad_token_id, eos_token_id=stop_tokens(tokenizer), **generation)
+        out += [tokenizer.decode(row, skip_special_tokens=True) for row in gen[:, width:].tolist()]
     return out
 
 
@@ -152,20 +163,10 @@ def sample_answers(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, q
     check_int("seed", seed, 0, 2**31 - 1)
     check_int("max_new_tokens", max_new_tokens, 1, 200)
     model.eval()
-    texts = [tokenizer.apply_chat_template([{"role": "user", "content": qa.question}], tokenize=False,
-                                           add_generation_prompt=True) for qa in qas]
-    ids = [x for x in tokenizer(texts, add_special_tokens=False)["input_ids"] for _ in range(n)]
-    stops = [tokenizer.eos_token_id, tokenizer.convert_tokens_to_ids("<|end|>")]
+    ids = [x for x in _question_ids(tokenizer, [qa.question for qa in qas]) for _ in range(n)]
     torch.manual_seed(seed)
-    flat: list[str] = []
-    for chunk in _batches(ids):
-        width = max(map(len, chunk))
-        input_ids = torch.tensor([[tokenizer.pad_token_id] * (width - len(x)) + x for x in chunk])
-        mask = torch.tensor([[0] * (width - len(x)) + [1] * len(x) for x in chunk])
-        gen = model.generate(input_ids=input_ids.to(model.device), attention_mask=mask.to(model.device),
-                             max_new_tokens=max_new_tokens, do_sample=True, top_k=0, temperature=1.0,
-                             pad_token_id=tokenizer.pad_token_id, eos_token_id=stops)
-        flat += [tokenizer.decode(row, skip_special_tokens=True).strip() for row in gen[:, width:].tolist()]
+    flat = [text.strip() for text in _generate(model, tokenizer, ids, max_new_tokens=max_new_tokens, do_sample=True,
+                                               top_k=0, temperature=1.0)]
     return [flat[i * n:(i + 1) * n] for i in range(len(qas))]
 
 
@@ -186,26 +187,29 @@ def rewards(reward_model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, q
     return out
 
 
-@torch.no_grad()
 def answer_logprobs(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, qas: Sequence[QA],
                     answers: Sequence[str]) -> list[float]:
     """log p(answer | question) under a chat model: how likely the model finds each answer (a judge's score)."""
+    return [float(torch.tensor(lps).sum()) for lps in answer_token_logprobs(model, tokenizer, qas, answers)]
+
+
+@torch.no_grad()
+def answer_token_logprobs(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, qas: Sequence[QA],
+                          answers: Sequence[str]) -> list[list[float]]:
+    """log p of each token of each answer after its question, then of the end of the turn (teacher-forced, as SFT
+    reads a given answer)."""
     if len(qas) != len(answers):
         raise ValueError(f"qas and answers must be as many, got {len(qas)} and {len(answers)}")
     model.eval()
-    out: list[float] = []
-    rows = list(zip(qas, answers))
-    for chunk in _batches(rows):
-        prompts = [tokenizer.apply_chat_template([{"role": "user", "content": qa.question}], tokenize=False,
-                                                 add_generation_prompt=True) for qa, _ in chunk]
-        heads = tokenizer(prompts, add_special_tokens=False)["input_ids"]
+    end = tokenizer.convert_tokens_to_ids("<|end|>")
+    out: list[list[float]] = []
+    for chunk in _batches(list(zip(qas, answers))):
+        heads = _question_ids(tokenizer, [qa.question for qa, _ in chunk])
         tails = tokenizer([f" {a}" for _, a in chunk], add_special_tokens=False)["input_ids"]
-        end = tokenizer.convert_tokens_to_ids("<|end|>")
         seqs = [h + t + [end] for h, t in zip(heads, tails)]
         width = max(map(len, seqs))
         ids = torch.tensor([s + [tokenizer.pad_token_id] * (width - len(s)) for s in seqs], device=model.device)
         logp = torch.log_softmax(model(input_ids=ids).logits[:, :-1].float(), -1)
         picked = logp.gather(-1, ids[:, 1:, None])[..., 0]
-        for i, (h, s) in enumerate(zip(heads, seqs)):
-            out.append(float(picked[i, len(h) - 1 : len(s) - 1].sum()))
+        out += [picked[i, len(h) - 1 : len(s) - 1].tolist() for i, (h, s) in enumerate(zip(heads, seqs))]
     return out

@@ -21,8 +21,8 @@ from transformers import AutoModelForSequenceClassification, PreTrainedModel, Pr
 from . import cache
 from .base import BaseSpec, base_model, tokenizer_for
 from .cleaning import FILTERS, clean
-from .evaluate import (answer_logprobs, complete, fact_accuracy, fact_completions, mean_loss, qa_accuracy, qa_answers,
-                       rewards, sample_answers, sample_conversations)
+from .evaluate import (answer_logprobs, answer_token_logprobs, complete, fact_accuracy, fact_completions, mean_loss,
+                       qa_accuracy, qa_answers, rewards, sample_answers, sample_conversations, stop_tokens)
 from .feedback import EXCLAMATION, PANEL, Human, exclamations, is_right, true_quality
 from .models import (LORA_TARGETS, PRESETS, add_lora, build_model, check_lora, count_parameters, device, load_model,
                      quiet_progress, weight_distance)
@@ -457,7 +457,7 @@ def policy_model(seed: int = 0) -> tuple[PreTrainedModel, PreTrainedTokenizerFas
     """Stage 3's starting policy, trained on first use and cached: the base model after a short SFT in which
     some answers end with "!". Loaded from its folder, so that trl can build a reference copy from it."""
     model, tokenizer = _fine_tuned_base("policy", seed, POLICY, _friendly_answers)
-    model.generation_config.eos_token_id = [tokenizer.eos_token_id, tokenizer.convert_tokens_to_ids("<|end|>")]
+    model.generation_config.eos_token_id = stop_tokens(tokenizer)
     model.generation_config.pad_token_id = tokenizer.pad_token_id
     return model, tokenizer
 
@@ -493,10 +493,9 @@ def _pairs(policy: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, qas: lis
     rows = []
     for qa, (a, b) in zip(asked, drawn):
         if a != b:
-            first = judge(a, b, qa, rng)
-            rows.append({"qa": qa, "chosen": a if first else b, "rejected": b if first else a,
-                         "gap": true_quality(a, qa) - true_quality(b, qa) if first else
-                         true_quality(b, qa) - true_quality(a, qa)})
+            chosen, rejected = (a, b) if judge(a, b, qa, rng) else (b, a)
+            rows.append({"qa": qa, "chosen": chosen, "rejected": rejected,
+                         "gap": true_quality(chosen, qa) - true_quality(rejected, qa)})
         if len(rows) == n:
             break
     return rows
@@ -534,15 +533,16 @@ def _probe_answers(qa: QA) -> dict[str, str]:
             for kind, value in (("right", qa.answer), ("wrong", wrong)) for k in range(4)}
 
 
-def _pair_accuracy(scores_chosen: list[float], scores_rejected: list[float], rows: list[dict]) -> dict:
-    """How often a judge's scores order held-out pairs as the truth does, overall and by kind of pair."""
+def _pair_accuracy(prefers_chosen: list[bool], rows: list[dict]) -> dict:
+    """How often a judge (True: it prefers the answer the human chose) orders held-out pairs as the truth does, on
+    the pairs with a better answer, overall and by kind of pair; and how often it matches the human's labels."""
     def acc(keep) -> float:
         idx = [i for i, r in enumerate(rows) if r["gap"] != 0 and keep(r)]
-        return sum((scores_chosen[i] > scores_rejected[i]) == (rows[i]["gap"] > 0) for i in idx) / max(1, len(idx))
+        return sum(prefers_chosen[i] == (rows[i]["gap"] > 0) for i in idx) / max(1, len(idx))
 
     return {"accuracy": acc(lambda r: True), "fact_accuracy": acc(lambda r: abs(r["gap"]) >= 0.7),
             "friendly_accuracy": acc(lambda r: abs(r["gap"]) < 0.7),
-            "label_agreement": sum(a > b for a, b in zip(scores_chosen, scores_rejected)) / len(rows)}
+            "label_agreement": sum(prefers_chosen) / len(rows)}
 
 
 @cached
@@ -561,8 +561,7 @@ def reward_model_run(pairs: int = PAIRS, steps: int = REWARD_STEPS, lr: float = 
     default = (pairs, steps, lr) == (PAIRS, REWARD_STEPS, REWARD_LR)
     record = cache.read_json(folder / "training.json") if default and callback is None else None
     if record is not None:
-        with quiet_progress():
-            model = AutoModelForSequenceClassification.from_pretrained(str(folder)).to(device())
+        model = reward_model(seed)[0]
     else:
         torch.manual_seed(seed)  # the new output layer's initial weights, whatever ran before
         with quiet_progress():
@@ -588,7 +587,8 @@ def reward_model_run(pairs: int = PAIRS, steps: int = REWARD_STEPS, lr: float = 
         answers = _probe_answers(qa)
         for name, score in zip(answers, rewards(model, tokenizer, [qa] * len(answers), list(answers.values()))):
             probe_scores[name] += score / len(probes)
-    return {"pairs": pairs, **record, "held_out": len(held), **_pair_accuracy(chosen, rejected, held),
+    return {"pairs": pairs, **record, "held_out": len(held),
+            **_pair_accuracy([c > r for c, r in zip(chosen, rejected)], held),
             "probe_scores": probe_scores,
             "human_agreement": sum(r["gap"] > 0 for r in held if r["gap"] != 0) / sum(r["gap"] != 0 for r in held)}
 
@@ -639,7 +639,7 @@ def human_feedback(seed: int = 0) -> dict:
     qa = qas[first]
     demo = f"{qa.answer}{EXCLAMATION}"
     ids = tokenizer(f" {demo}", add_special_tokens=False)["input_ids"]
-    lp = _token_logprobs(policy, tokenizer, qa, ids)
+    lp = answer_token_logprobs(policy, tokenizer, [qa], [demo])[0][:-1]  # the end of the turn left out
     group = written[first][:4]
     scores = [true_quality(a, qa) for a in group]
     mean = sum(scores) / len(scores)
@@ -657,16 +657,6 @@ def human_feedback(seed: int = 0) -> dict:
                        for a, s in zip(group, scores)],
         "question": qa.question,
     }
-
-
-def _token_logprobs(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, qa: QA, ids: list[int]) -> list[float]:
-    """log p of each answer token (then of the end of the turn) after the question, teacher-forced as in SFT."""
-    head = tokenizer(tokenizer.apply_chat_template([{"role": "user", "content": qa.question}], tokenize=False,
-                                                   add_generation_prompt=True), add_special_tokens=False)["input_ids"]
-    seq = head + ids
-    with torch.no_grad():
-        logp = torch.log_softmax(model(input_ids=torch.tensor([seq], device=model.device)).logits[0, :-1].float(), -1)
-    return [float(logp[len(head) - 1 + k, t]) for k, t in enumerate(ids)]
 
 
 BEST_OF = (1, 2, 4, 8, 16, 32)
@@ -886,14 +876,6 @@ def rlaif_run(judge: str = "self", seed: int = 0) -> dict:
     check_choice("judge", judge, JUDGES)
     _, held = preference_data(seed)
     _, tokenizer = policy_model(seed)
-    agree = _judged(held, _judge_model(judge, seed), tokenizer)  # True: sides with the label the human gave
-
-    def with_preference(keep) -> float:
-        idx = [i for i, r in enumerate(held) if r["gap"] != 0 and keep(r)]
-        return sum(agree[i] == (held[i]["gap"] > 0) for i in idx) / max(1, len(idx))
-
+    agree = _judged(held, _judge_model(judge, seed), tokenizer)
     return {"judge": judge, "pairs": len(held), "decided": sum(r["gap"] != 0 for r in held),
-            "agreement": with_preference(lambda r: True),
-            "fact_agreement": with_preference(lambda r: abs(r["gap"]) >= 0.7),
-            "friendly_agreement": with_preference(lambda r: abs(r["gap"]) < 0.7),
-            "label_agreement": sum(agree) / len(held)}
+            **_pair_accuracy(agree, held)}
