@@ -43,3 +43,31 @@ def test_building_is_all_or_nothing(tmp_path):
     assert (final / "weights").read_text() == '"full"'
     with cache.building(final) as scratch:
         assert scratch is None
+
+
+def test_code_version_follows_the_module_and_what_it_imports():
+    base = cache.code_version("jielong.base")
+    assert base == cache.code_version("jielong.base") and len(base) == 12
+    assert cache.code_version("jielong.worlds") != base
+    # A module's version covers the library modules it imports, but not the package's own __init__ (which imports
+    # the widgets and plots, whose changes cannot alter a number).
+    seen = set()
+    todo = ["jielong.experiments.reward"]
+    import ast
+    import importlib.util
+    from pathlib import Path
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        source = Path(importlib.util.find_spec(name).origin).read_text()
+        package = name if name.endswith("__init__") else name.rsplit(".", 1)[0]
+        todo += [m for m in cache._imported(ast.parse(source), package) if m.startswith("jielong")]
+    assert {"jielong.experiments.preferences", "jielong.train", "jielong.worlds", "jielong.feedback"} <= seen
+    assert not {"jielong", "jielong.widgets", "jielong.plots"} & seen
+
+
+def test_code_version_rejects_an_unknown_module():
+    with pytest.raises(ValueError, match="module must be a module of jielong"):
+        cache.code_version("jielong.no_such_module")

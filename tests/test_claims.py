@@ -8,8 +8,9 @@ from jielong import claims, experiments as ex
 def test_registry_is_complete():
     for claim in claims.CLAIMS.values():
         assert claim.lecture in (6, 7, 8) and 0 <= claim.stage <= 3
-        assert claim.statement and claim.effect and claim.bound[0] in "≥≤"
+        assert claim.statement and claim.effect and claim.control and claim.bound[0] in "≥≤"
         assert hasattr(ex, claim.experiment)
+        assert callable(claim.measure) and callable(claim.measure_control)
     assert {c.id for c in claims.CLAIMS.values() if c.stage == 1} >= {
         "self-supervised-learns-facts", "cleaning-matters", "bigger-models-help", "more-data-helps",
         "knows-but-cannot-answer"}
@@ -23,15 +24,43 @@ def test_bad_claim_or_seed():
         claims.verify("cleaning-matters", seed=-1)
 
 
+def _claim(measure, control, at_most=False, threshold=0.5):
+    return claims.Claim("x", 6, 1, "s", "base_knowledge", "e", threshold, lambda seed: measure, "c",
+                        lambda seed: control, at_most)
+
+
+M = claims.Measurement
+
+
+@pytest.mark.parametrize("measure, control, at_most, holds", [
+    (M(0.8, (0.6, 0.9)), M(0.1), False, True),
+    (M(0.8, (0.4, 0.9)), M(0.1), False, False),  # the interval's lower end misses: could be luck
+    (M(0.8), M(0.6), False, False),  # the control passes too: the measure cannot tell
+    (M(0.8, floors=(("learnt", False),)), M(0.1), False, False),  # a floor fails: nothing was learnt
+    (M(0.1, (0.0, 0.3)), M(0.9), True, True),
+    (M(0.1, (0.0, 0.6)), M(0.9), True, False),  # an upper bound: the interval's upper end must stay under
+    (M(0.1), M(0.0, floors=(("learnt", False),)), True, True),  # the control passes the bound but not its floor
+    (M(0.1), M(0.0), True, False),
+])
+def test_a_verdict_needs_interval_floors_and_a_failing_control(measure, control, at_most, holds):
+    verdict = _claim(measure, control, at_most).verify(0)
+    assert verdict.holds is holds
+    assert verdict.effect == measure.effect and verdict.control == control.effect and verdict.interval == measure.interval
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("claim_id", [c.id for c in claims.CLAIMS.values() if c.stage in (1, 2, 3)])
-def test_claim_holds(claim_id, seed):
+@pytest.mark.parametrize("claim_id", list(claims.CLAIMS))
+def test_claim_holds_and_its_control_fails(claim_id, seed):
     verdict = claims.verify(claim_id, seed=seed)
     assert verdict.holds, str(verdict)
+    assert not verdict.control_passes, str(verdict)
     claim = claims.CLAIMS[claim_id]
     assert verdict.threshold == claim.threshold
-    assert (verdict.effect <= claim.threshold) if claim.at_most else (verdict.effect >= claim.threshold)
+    edge = verdict.effect if verdict.interval is None else verdict.interval[1 if claim.at_most else 0]
+    assert claim.passes(edge) and all(verdict.floors.values())
+    if verdict.interval is not None:
+        assert verdict.interval[0] <= verdict.effect <= verdict.interval[1]
 
 
 @pytest.mark.slow
@@ -85,3 +114,18 @@ def test_imitation_numbers(seed):
     assert run["unknown"]["format"] >= 0.9 and run["known"]["format"] >= 0.9
     assert run["unknown"]["accuracy"] <= run["unknown"]["chance"] + 0.1
     assert run["known"]["accuracy"] >= run["unknown"]["accuracy"] + 0.3  # what it read, it can use
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", SEEDS)
+def test_held_out_figures_saw_no_training(seed):
+    """Each experiment's record of what it trained on and what it tested on: the two never meet."""
+    tested_a = {q.question for q in ex.task_a_split(seed)[1]}
+    for kind in ("real", "generated"):
+        assert not set(ex.forgetting_run(replay=1.0, kind=kind, seed=seed)["replayed_questions"]) & tested_a, kind
+    run = ex.imitation_run(seed=seed)
+    assert not set(run["asked"]) & set(run["known"]["questions"] + run["unknown"]["questions"])
+    reward = ex.reward_model_run(seed=seed)
+    assert reward["held_out_questions"] and not set(reward["trained_questions"]) & set(reward["held_out_questions"])
+    train, held = ex.preference_data(seed)
+    assert not {r["qa"].person for r in train} & {r["qa"].person for r in held}

@@ -1,8 +1,10 @@
+import json
 import threading
 
 import pytest
 
-from jielong import experiments as ex
+from jielong import cache, experiments as ex
+from jielong.worlds import World, biographies, qa_pairs
 
 
 def test_pretraining_run_streams_and_is_cached(monkeypatch, tmp_path):
@@ -11,7 +13,7 @@ def test_pretraining_run_streams_and_is_cached(monkeypatch, tmp_path):
     result = ex.pretraining_run("nano", steps=24, seed=0, callback=events.append)
     assert result["steps"] == 24 and not result["stopped"]
     assert events[0]["step"] == 1 and "samples" in events[0] and events[-1]["step"] == 24
-    assert len(result["checkpoints"][-1]["samples"]) == ex.SAMPLE_PEOPLE
+    assert len(result["checkpoints"][-1]["samples"]) == ex.pretraining.SAMPLE_PEOPLE
     assert result["checkpoints"][-1]["val_loss"] < result["checkpoints"][0]["val_loss"]
     again = ex.pretraining_run("nano", steps=24, seed=0, callback=events.append)
     assert again == result  # served from the cache: same numbers, no new events
@@ -43,8 +45,12 @@ def test_same_seed_same_numbers(monkeypatch, tmp_path):
     (lambda: ex.scaling_sweep(presets=("nano", "mega")), "presets must be chosen from"),
     (lambda: ex.cleaning_run(filters=("typos",)), "filters must be chosen from"),
     (lambda: ex.cleaning_run(steps=-5), "steps must be an integer from 1"),
+    (lambda: ex.cleaning_run(dirty="yes"), "dirty must be one of True, False"),
+    (lambda: ex.pretraining_run(people=0), "people must be an integer from 1 to 48"),
+    (lambda: ex.pretraining_run(copies=0), "copies must be an integer from 1 to 48"),
+    (lambda: ex.data_sweep(preset="huge"), "preset must be one of"),
     (lambda: ex.base_knowledge(seed=-2), "seed must be an integer from 0"),
-    (lambda: ex.sft_run(init="pretrained"), "init must be one of 'base', 'random'"),
+    (lambda: ex.sft_run(init="pretrained"), "init must be one of 'base', 'random', 'unread'"),
     (lambda: ex.sft_run(diversity=0), "diversity must be an integer from 1 to 20"),
     (lambda: ex.sft_run(sft_people=400), "sft_people must be an integer from 1 to 399"),
     (lambda: ex.sft_run(steps=0), "steps must be an integer from 1"),
@@ -56,7 +62,7 @@ def test_same_seed_same_numbers(monkeypatch, tmp_path):
     (lambda: ex.lora_run(steps=0), "steps must be an integer from 1"),
     (lambda: ex.forgetting_run(replay=1.5), r"replay must be a number in \[0, 1\]"),
     (lambda: ex.forgetting_run(replay=-0.1), r"replay must be a number in \[0, 1\]"),
-    (lambda: ex.forgetting_run(kind="dreamt"), "kind must be one of 'real', 'generated'"),
+    (lambda: ex.forgetting_run(kind="dreamt"), "kind must be one of 'real', 'generated', 'task-b'"),
     (lambda: ex.forgetting_run(method="adapter"), "method must be one of 'full', 'lora'"),
     (lambda: ex.forgetting_run(lr=0.0), r"lr must be a number in \(0, 1\]"),
     (lambda: ex.imitation_run(examples=0), "examples must be an integer from 1 to 1000"),
@@ -68,6 +74,9 @@ def test_same_seed_same_numbers(monkeypatch, tmp_path):
     (lambda: ex.preference_data(pairs=5), "pairs must be an integer from 10 to 5000"),
     (lambda: ex.reward_model_run(pairs=0), "pairs must be an integer from 10 to 5000"),
     (lambda: ex.reward_model_run(steps=0), "steps must be an integer from 1"),
+    (lambda: ex.reward_model_run(labels="crowd"), "labels must be one of 'human', 'shuffled'"),
+    (lambda: ex.verifiable_run(reward="dice"), "reward must be one of 'verifiable', 'random'"),
+    (lambda: ex.sft_run(eval_people=0), "eval_people must be an integer from 1 to 200"),
     (lambda: ex.best_of_n_run(samples=8), "samples must be an integer from 32 to 1024"),
     (lambda: ex.rl_run(beta=-0.1), r"beta must be a number in \[0, 10\]"),
     (lambda: ex.rl_run(steps=0), "steps must be an integer from 1"),
@@ -78,8 +87,8 @@ def test_same_seed_same_numbers(monkeypatch, tmp_path):
     (lambda: ex.direct_run(beta=0.0), r"beta must be a number in \(0, 10\]"),
     (lambda: ex.direct_run(beta=-1.0), r"beta must be a number in \(0, 10\]"),
     (lambda: ex.direct_run(steps=0), "steps must be an integer from 1"),
-    (lambda: ex.direct_run(labels="crowd"), "labels must be one of 'human', 'self'"),
-    (lambda: ex.rlaif_run(judge="gpt-4"), "judge must be one of 'self', 'base'"),
+    (lambda: ex.direct_run(labels="crowd"), "labels must be one of 'human', 'self', 'shuffled'"),
+    (lambda: ex.rlaif_run(judge="gpt-4"), "judge must be one of 'self', 'base', 'length'"),
 ])
 def test_bad_knobs(call, message):
     with pytest.raises(ValueError, match=message):
@@ -92,5 +101,78 @@ def test_feedback_questions_have_one_question_per_right_answer():
     answers = [(q.attribute, q.answer) for q in qas]
     assert len(set(answers)) == len(answers)
     asked = {q.person for q in qas}
-    taught = {p.name for p in ex.World(0).people[200:]}
+    taught = {p.name for p in World(0).people[200:]}
     assert not asked & taught  # the policy was never fine-tuned on these people
+
+
+# --- held out means held out: what no training step reads ---------------------------------------------------------
+
+def _sentences(texts: list[str]) -> set[str]:
+    return {s.strip() for t in texts for s in t.split(". ")}
+
+
+def test_pretraining_held_out_people_are_never_read():
+    world = World(0, ex.SMALL_WORLD)
+    readers, held = ex.split_people(world)
+    assert len(readers) == ex.TRAIN_PEOPLE and not {p.name for p in readers} & {p.name for p in held}
+    held_text = ex.held_out_texts(world)
+    for corpus in (biographies(readers, diversity=5), ex.dirty_corpus(world, 0), ex.dirty_corpus(world, 0, dirty=False)):
+        assert not _sentences(corpus) & _sentences(held_text)
+        assert not any(p.name in text for p in held for text in corpus)
+
+
+def test_data_sweep_adds_distinct_text_not_copies():
+    world = World(0, ex.SMALL_WORLD)
+    readers = ex.split_people(world)[0]
+    corpora = [set(biographies(readers[:k], diversity=5)) for k in ex.DATA_PEOPLE]
+    assert all(len(a) < len(b) and a < b for a, b in zip(corpora, corpora[1:]))  # more people: more distinct text
+    copies = ex.DATA_PEOPLE[-1] // ex.DATA_PEOPLE[0]
+    assert len(biographies(readers[: ex.DATA_PEOPLE[0]], diversity=5) * copies) == len(biographies(readers, diversity=5))
+
+
+def test_fine_tuning_tests_people_it_never_asks_about():
+    people = World(0).people
+    taught = {q.question for q in qa_pairs(people[: ex.SFT_PEOPLE])}
+    untaught = qa_pairs(people[ex.SFT_PEOPLE:][: ex.fine_tuning.MAX_EVAL_PEOPLE])
+    assert not taught & {q.question for q in untaught}
+
+
+def test_forgetting_splits_are_disjoint():
+    rehearsal, test = ex.task_a_split(0)
+    assert not {q.question for q in rehearsal} & {q.question for q in test}
+    assert len(rehearsal) + len(test) == 5 * ex.TASK_A["people"]
+    b_train, b_test = ex.task_b_split(0)
+    assert not {q.question for q in b_train} & {q.question for q in b_test}
+
+
+def test_imitation_data_and_tests_are_disjoint():
+    people = World(0).people
+    asked = {p.name for p in people[:100] + people[200:300]}
+    known, unknown = people[100:150], people[300:350]
+    assert not asked & {p.name for p in known + unknown}
+    assert all(i >= ex.STUDENT_KNOWS for i in range(300, 350))  # the student never read about the unknown people
+
+
+def test_feedback_held_out_people_are_apart():
+    train, held = ex.feedback_split(0)
+    assert len(train) + len(held) == len(ex.feedback_questions(0))
+    assert not {q.person for q in train} & {q.person for q in held}
+    assert len({q.person for q in held}) == ex.preferences.HELD_OUT_PEOPLE
+
+
+# --- the cache is keyed by the code that made it -------------------------------------------------------------------
+
+def test_a_result_from_other_code_is_never_read(monkeypatch, tmp_path):
+    monkeypatch.setenv("JIELONG_CACHE", str(tmp_path))
+    first = ex.pretraining_run("nano", steps=5, seed=0)
+    folder = tmp_path / "experiments" / "pretraining_run"
+    (entry,) = folder.iterdir()
+    stale = json.loads(entry.read_text())
+    stale["val_loss"] = -1.0  # what older code might have written
+    entry.write_text(json.dumps(stale))
+    assert ex.pretraining_run("nano", steps=5, seed=0)["val_loss"] == -1.0  # same code: the entry is read
+    real = cache.code_version
+    monkeypatch.setattr(cache, "code_version", lambda module: "changed" + real(module))
+    fresh = ex.pretraining_run("nano", steps=5, seed=0)
+    assert fresh["val_loss"] == first["val_loss"] != -1.0  # changed code: the old entry is not read
+    assert len(list(folder.iterdir())) == 2

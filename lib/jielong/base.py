@@ -54,12 +54,12 @@ class BaseSpec:
 
     def folder(self) -> Path:
         """Where the trained model lives in the cache."""
-        return cache.cache_dir() / "models" / f"base-{cache.key(self.knobs())}"
+        return cache.cache_dir() / "models" / f"base-{cache.key(self.knobs(), cache.code_version(__name__))}"
 
 
 def tokenizer_for(world: World) -> PreTrainedTokenizerFast:
     """The world's tokenizer, trained once and cached."""
-    folder = cache.cache_dir() / "tokenizers" / f"world-{cache.key(world.seed, world.n_people)}"
+    folder = cache.cache_dir() / "tokenizers" / f"world-{cache.key(world.seed, world.n_people, cache.code_version('jielong.tokenizer'))}"
     with cache.building(folder) as scratch:
         if scratch is not None:
             train_tokenizer(world).save_pretrained(scratch)

@@ -2,11 +2,16 @@
 
 A run that is killed leaves no half-written entry: files are written beside their final name and renamed
 into place, and first-use training holds a file lock so that two processes never train the same model.
+Every entry is keyed by its arguments and by `code_version` of the module that made it, so that a result
+computed by older code is never read.
 """
 from __future__ import annotations
 
+import ast
 import contextlib
+import functools
 import hashlib
+import importlib.util
 import json
 import os
 import shutil
@@ -17,7 +22,8 @@ from typing import Any
 
 from filelock import FileLock
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # the layout of the cache itself; the code that fills it is versioned by code_version
+PACKAGE = __name__.rsplit(".", 1)[0]
 
 
 def cache_dir() -> Path:
@@ -32,6 +38,52 @@ def key(*parts: Any) -> str:
     """A short, stable hash of JSON-serialisable parts."""
     blob = json.dumps([CACHE_VERSION, *parts], sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=None)
+def code_version(module: str) -> str:
+    """A hash of the source of `module` (e.g. "jielong.base") and of every jielong module it imports, directly or not.
+
+    A cache entry keyed by it is never read once any code that could have changed its numbers has changed.
+    """
+    sources, todo = {}, [module]
+    while todo:
+        name = todo.pop()
+        if name in sources:
+            continue
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            raise ValueError(f"module must be a module of {PACKAGE}, got {name!r}")
+        source = Path(spec.origin).read_text()
+        sources[name] = source
+        package = name if spec.submodule_search_locations else name.rsplit(".", 1)[0]
+        todo += [m for m in _imported(ast.parse(source), package) if m.split(".")[0] == PACKAGE]
+    blob = "\n".join(f"{name}\n{sources[name]}" for name in sorted(sources))
+    return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+def _imported(tree: ast.Module, package: str) -> list[str]:
+    """The modules a parsed source imports, relative imports resolved against `package`."""
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package if node.level else ""
+            stem = ".".join(p for p in (base, node.module or "") if p)
+            # `from . import x` imports submodule x, not the package's own code (which may import everything).
+            submodules = [f"{stem}.{a.name}" for a in node.names if _is_package(stem) and _exists(f"{stem}.{a.name}")]
+            names += submodules + ([stem] if len(submodules) < len(node.names) else [])
+    return names
+
+
+def _exists(name: str) -> bool:
+    return importlib.util.find_spec(name) is not None
+
+
+def _is_package(name: str) -> bool:
+    spec = importlib.util.find_spec(name) if name else None
+    return spec is not None and spec.submodule_search_locations is not None
 
 
 def write_json(path: Path, data: Any) -> None:

@@ -101,11 +101,17 @@ def fact_completions(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast,
     return [(prompt, want, g) for (prompt, want), g in zip(rows, got)]
 
 
+def fact_correct(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast,
+                 people: Sequence[Person], attributes: Sequence[str] = ATTRIBUTES) -> list[bool]:
+    """For every person and attribute, whether the model completes the canonical sentence with the right value."""
+    return [want == got for _, want, got in fact_completions(model, tokenizer, people, attributes)]
+
+
 def fact_accuracy(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast,
                   people: Sequence[Person], attributes: Sequence[str] = ATTRIBUTES) -> float:
     """Share of canonical sentences ("X was born in") the model completes with the right value."""
-    rows = fact_completions(model, tokenizer, people, attributes)
-    return sum(want == got for _, want, got in rows) / len(rows)
+    correct = fact_correct(model, tokenizer, people, attributes)
+    return sum(correct) / len(correct)
 
 
 def qa_answers(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, qas: Sequence[QA],
@@ -114,12 +120,17 @@ def qa_answers(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, qas: 
     return complete(model, tokenizer, [qa.question for qa in qas], max_new_tokens=max_new_tokens, chat=True)
 
 
-def qa_accuracy(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, qas: Sequence[QA]) -> float:
-    """Share of questions answered with exactly the right value."""
+def qa_correct(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, qas: Sequence[QA]) -> list[bool]:
+    """For every question, whether the model answers it with exactly the right value."""
     if not qas:
         raise ValueError("qas must hold at least one question")
-    answers = qa_answers(model, tokenizer, qas)
-    return sum(a == qa.answer for a, qa in zip(answers, qas)) / len(qas)
+    return [a == qa.answer for a, qa in zip(qa_answers(model, tokenizer, qas), qas)]
+
+
+def qa_accuracy(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, qas: Sequence[QA]) -> float:
+    """Share of questions answered with exactly the right value."""
+    correct = qa_correct(model, tokenizer, qas)
+    return sum(correct) / len(correct)
 
 
 @torch.no_grad()

@@ -49,13 +49,28 @@ def scaling_figure(sweep: dict) -> Figure:
         tokens = [c["step"] * run["tokens_per_step"] for c in run["checkpoints"]]
         left.plot(tokens, [c["val_loss"] for c in run["checkpoints"]], "o-", color=COLORS[i],
                   label=f"{run['preset']} ({run['parameters']:,})")
-    left.set(xscale="log", xlabel="tokens read", ylabel="held-out loss", title="more data")
+    left.set(xscale="log", xlabel="tokens read", ylabel="held-out loss", title="while training")
     left.legend()
     params = [r["parameters"] for r in sweep["runs"]]
     right.plot(params, [r["val_loss"] for r in sweep["runs"]], "o-", color="k")
     for r in sweep["runs"]:
         right.annotate(r["preset"], (r["parameters"], r["val_loss"]), textcoords="offset points", xytext=(5, 5))
     right.set(xscale="log", xlabel="parameters", ylabel="held-out loss after training", title="bigger models")
+    fig.tight_layout()
+    return fig
+
+
+def data_figure(sweep: dict) -> Figure:
+    """Held-out loss against the number of distinct people read (same model, same steps), with the control: the
+    fewest people's text copied to as many tokens as the most."""
+    fig, ax = plt.subplots(figsize=(5.5, 3.4))
+    people = [r["people"] for r in sweep["runs"]]
+    ax.plot(people, [r["val_loss"] for r in sweep["runs"]], "o-", color=COLORS[0], label="distinct biographies")
+    repeated = sweep["repeated"]
+    ax.plot([people[-1]], [repeated["val_loss"]], "x", color=COLORS[3], markersize=10,
+            label=f"{repeated['people']} people's biographies x {repeated['copies']}")
+    ax.set(xlabel="people whose biographies the model read", ylabel="held-out loss", xticks=people)
+    ax.legend()
     fig.tight_layout()
     return fig
 
@@ -337,11 +352,15 @@ def best_of_n_figure(result: dict) -> Figure:
     n = result["n"]
     left.plot(n, result["quality"], "o-", color=COLORS[0], label="true quality (hidden)")
     left.plot(n, result["reward"], "s--", color=COLORS[1], label="reward model's score")
+    if "random_quality" in result:
+        left.plot(n, result["random_quality"], "^:", color=COLORS[3], label="true quality, random scores (control)")
     left.set(xscale="log", xlabel="n (answers sampled, best one kept)", ylabel="mean over questions")
     left.set_xticks(n, [str(x) for x in n])
     left.legend(fontsize=8)
     right.plot(n, result["analytic_kl"], "-", color="k", label="log n - (n-1)/n")
-    right.plot(n, result["kl"], "o", color=COLORS[2], label="measured")
+    right.plot(n, result["kl"], "o", color=COLORS[2], label="exact")
+    if "simulated_kl" in result:
+        right.plot(n, result["simulated_kl"], "x", color=COLORS[0], label="simulated best-of-n")
     right.set(xscale="log", xlabel="n", ylabel="KL from the policy (nats)")
     right.set_xticks(n, [str(x) for x in n])
     right.legend(fontsize=8)

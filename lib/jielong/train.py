@@ -25,7 +25,7 @@ from transformers import (
 )
 
 from .models import MAX_POSITIONS, no_checkpointing_warning, quiet_progress
-from .validation import check_choice, check_float, check_int
+from .validation import check_beta, check_choice, check_float, check_int
 
 Callback = Callable[[int, float, PreTrainedModel], None]
 
@@ -255,7 +255,7 @@ def dpo(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, pairs: list[
     """
     from trl import DPOConfig, DPOTrainer
 
-    check_float("beta", beta, 0.0, 100.0, low_open=True)
+    check_beta(beta, zero_allowed=False)
     return _trl_run(DPOTrainer, DPOConfig, model, tokenizer, pairs, "DPO", steps, lr, batch_size, seed, callback,
                     stop, progress, log_every, beta=beta, max_length=MAX_POSITIONS)
 
@@ -270,7 +270,7 @@ def kto(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, examples: li
     """
     from trl import KTOConfig, KTOTrainer
 
-    check_float("beta", beta, 0.0, 100.0, low_open=True)
+    check_beta(beta, zero_allowed=False)
     return _trl_run(KTOTrainer, KTOConfig, model, tokenizer, examples, "KTO", steps, lr, batch_size, seed, callback,
                     stop, progress, log_every, beta=beta, max_length=MAX_POSITIONS)
 
@@ -292,7 +292,7 @@ def grpo(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, prompts: li
     from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
 
-    check_float("beta", beta, 0.0, 100.0)
+    check_beta(beta, zero_allowed=True)
     check_int("group", group, 2, 256)
     check_int("prompts_per_step", prompts_per_step, 1, 256)
     check_int("max_new_tokens", max_new_tokens, 1, MAX_POSITIONS)

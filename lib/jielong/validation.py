@@ -38,3 +38,11 @@ def check_subset(name: str, values: Iterable[Any], choices: Iterable[Any]) -> tu
     if unknown:
         raise ValueError(f"{name} must be chosen from {', '.join(map(repr, choices))}; got unknown {unknown!r}")
     return tuple(c for c in choices if c in values)
+
+
+BETA_MAX = 10.0
+
+
+def check_beta(beta: Any, *, zero_allowed: bool) -> float:
+    """Validate a KL weight beta: in [0, 10] where no penalty is a choice (GRPO), else in (0, 10] (DPO, KTO)."""
+    return check_float("beta", beta, 0.0, BETA_MAX, low_open=not zero_allowed)

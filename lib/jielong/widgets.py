@@ -22,7 +22,7 @@ from .models import LORA_TARGETS, PRESETS
 from .plots import (draw_forgetting_panel, draw_ju_yi_fan_san, draw_lora_panel, draw_reward_model_panel, draw_rl_panel,
                     draw_training)
 from .train import check_training_knobs
-from .validation import check_choice, check_float, check_int, check_subset
+from .validation import check_beta, check_choice, check_float, check_int, check_subset
 
 REDRAW_SECONDS = 1.0
 
@@ -273,7 +273,7 @@ def rl_panel(beta: float = 0.1, steps: int = RL_PANEL_STEPS, seed: int = 0,
              reference: list[dict] | None = None) -> Panel:
     """Policy optimisation against the reward model live (trl's GRPO): the KL penalty beta and the steps; the
     reward model's score and the true quality stream in. `reference` holds the book's long runs, drawn beside."""
-    check_float("beta", beta, 0.0, 10.0)
+    check_beta(beta, zero_allowed=True)
     check_training_knobs(steps, RL["lr"], 32, seed)
     knobs = {
         "beta": w.FloatText(value=beta, description="KL penalty beta [0, 10]", style=STYLE),

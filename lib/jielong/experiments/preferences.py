@@ -1,0 +1,299 @@
+"""Stage 3: the policy, the questions it is asked, the simulated human's and an AI judge's preferences.
+
+The 48 questions are about 12 people; the last 4 people's 16 questions are held out: no preference pair the reward
+model, DPO or KTO trains on asks about them. Defined in the chapters "Stage 3: feedback and the reward model" and
+"rewards that check answers, and AI feedback".
+"""
+from __future__ import annotations
+
+import functools
+import random
+from collections import Counter
+from collections.abc import Callable
+
+from transformers import PreTrainedModel, PreTrainedTokenizerFast
+
+from ..base import BaseSpec, base_model
+from ..evaluate import answer_logprobs, answer_token_logprobs, sample_answers, stop_tokens
+from ..models import build_model
+from ..feedback import EXCLAMATION, PANEL, Human, exclamations, is_right, true_quality
+from ..train import chat
+from ..validation import check_choice, check_int
+from ..worlds import QA, VALUES, World, qa_pairs
+from ._common import SFT_BATCH, cached, fine_tuned_base
+
+FEEDBACK_ATTRIBUTES = ("birth_city", "university", "major", "employer")
+FEEDBACK_PEOPLE = 12
+HELD_OUT_PEOPLE = 4
+POLICY = {"steps": 100, "lr": 7e-4, "batch_size": SFT_BATCH, "exclaim": 0.3, "people": "second half"}
+PAIRS = 3000
+FEW_PAIRS = 300
+HELD_OUT_PAIRS = 300
+WRITTEN = 8  # answers the policy writes to each question in `human_feedback`
+# The control panel: three labellers who share one scale (they differ only in their noise).
+SAME_SCALE_PANEL = (Human(4.0, 4.0, seed=1), Human(4.0, 4.0, seed=2), Human(4.0, 4.0, seed=3))
+
+
+def _friendly_answers(world: World) -> list[list[dict[str, str]]]:
+    """The SFT data of stage 3's policy: questions about the second half of the world (stage 3 asks about the
+    first), answered right, 30% of the answers with a "!"."""
+    rng = random.Random(f"friendly-{world.seed}")
+    return [chat(q.question, q.answer + (EXCLAMATION if rng.random() < POLICY["exclaim"] else ""))
+            for q in qa_pairs(world.people[world.n_people // 2:], FEEDBACK_ATTRIBUTES)]
+
+
+def policy_model(seed: int = 0) -> tuple[PreTrainedModel, PreTrainedTokenizerFast]:
+    """Stage 3's starting policy, trained on first use and cached: the base model after a short SFT in which
+    some answers end with "!". Loaded from its folder, so that trl can build a reference copy from it."""
+    model, tokenizer = fine_tuned_base("policy", __name__, seed, POLICY, _friendly_answers)
+    model.generation_config.eos_token_id = stop_tokens(tokenizer)
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    return model, tokenizer
+
+
+def feedback_questions(seed: int = 0) -> list[QA]:
+    """The 48 questions of stage 3, in seeded order: 4 attributes of 12 people, no two of whom share a value.
+
+    The people come from the first half of the world, which the policy read about in pre-training but was never asked
+    about in fine-tuning (it answers by 举一反三, often wrongly). With every right answer right for one question
+    only, "this name is often right" is no shortcut to the truth.
+    """
+    check_int("seed", seed, 0, 2**31 - 1)
+    chosen, used = [], {a: set() for a in FEEDBACK_ATTRIBUTES}
+    world = World(seed)
+    for person in world.people[: world.n_people // 2]:
+        if all(person.fact(a) not in used[a] for a in FEEDBACK_ATTRIBUTES):
+            chosen.append(person)
+            for a in FEEDBACK_ATTRIBUTES:
+                used[a].add(person.fact(a))
+        if len(chosen) == FEEDBACK_PEOPLE:
+            break
+    qas = qa_pairs(chosen, FEEDBACK_ATTRIBUTES)
+    random.Random(f"feedback-{seed}").shuffle(qas)
+    return qas
+
+
+def feedback_split(seed: int = 0) -> tuple[list[QA], list[QA]]:
+    """Stage 3's questions cut by person: (the training questions, the held-out people's questions)."""
+    qas = feedback_questions(seed)
+    held = set(list(dict.fromkeys(qa.person for qa in qas))[-HELD_OUT_PEOPLE:])
+    return [q for q in qas if q.person not in held], [q for q in qas if q.person in held]
+
+
+def _pairs(policy: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, qas: list[QA], n: int, seed: int,
+           judge: Callable[[str, str, QA, random.Random], bool]) -> list[dict]:
+    """`n` pairs of two different answers sampled from `policy`, each labelled by `judge(a, b, qa, rng)`."""
+    rng = random.Random(f"pairs-{seed}")
+    asked = [qas[i % len(qas)] for i in range(2 * n)]
+    drawn = sample_answers(policy, tokenizer, asked, n=2, seed=seed)
+    rows = []
+    for qa, (a, b) in zip(asked, drawn):
+        if a != b:
+            chosen, rejected = (a, b) if judge(a, b, qa, rng) else (b, a)
+            rows.append({"qa": qa, "chosen": chosen, "rejected": rejected,
+                         "gap": true_quality(chosen, qa) - true_quality(rejected, qa)})
+        if len(rows) == n:
+            break
+    return rows
+
+
+@functools.lru_cache(maxsize=4)
+def preference_data(seed: int = 0, pairs: int = PAIRS, human: Human = Human()) -> tuple[list[dict], list[dict]]:
+    """Preference pairs on the policy's own answers, labelled by the simulated human: (training, held-out).
+
+    Training pairs ask the training questions only, held-out pairs the held-out people's questions only; the
+    held-out pairs are the same whatever `pairs` is. Kept in memory for the session (the rows are shared: do not
+    change them).
+    """
+    check_int("pairs", pairs, 10, 5000)
+    policy, tokenizer = policy_model(seed)
+    train_qas, held_qas = feedback_split(seed)
+    train = _pairs(policy, tokenizer, train_qas, pairs, seed, human.prefers_first)
+    held = _pairs(policy, tokenizer, held_qas, HELD_OUT_PAIRS, seed + 10_000, human.prefers_first)
+    return train, held
+
+
+def as_conversations(rows: list[dict]) -> list[dict]:
+    """Preference rows as trl's pairs of conversations: {"chosen": [...], "rejected": [...]}."""
+    return [{"chosen": chat(r["qa"].question, r["chosen"]), "rejected": chat(r["qa"].question, r["rejected"])}
+            for r in rows]
+
+
+def pair_accuracy(prefers_chosen: list[bool], rows: list[dict]) -> dict:
+    """How often a judge (True: it prefers the answer the human chose) orders held-out pairs as the truth does, on
+    the pairs with a better answer, overall and by kind of pair; how often it matches the human's labels; and, for
+    intervals, whether it ordered each decided pair right."""
+    decided = [i for i, r in enumerate(rows) if r["gap"] != 0]
+    right = [prefers_chosen[i] == (rows[i]["gap"] > 0) for i in decided]
+
+    def acc(keep) -> float:
+        kept = [ok for i, ok in zip(decided, right) if keep(rows[i])]
+        return sum(kept) / max(1, len(kept))
+
+    return {"accuracy": acc(lambda r: True), "fact_accuracy": acc(lambda r: abs(r["gap"]) >= 0.7),
+            "friendly_accuracy": acc(lambda r: abs(r["gap"]) < 0.7),
+            "label_agreement": sum(prefers_chosen) / len(rows), "ordered_right": right}
+
+
+def _kappa(x: list, y: list) -> float:
+    """Cohen's kappa: how much more often two labellers give the same label than chance (their own label rates)."""
+    n = len(x)
+    observed = sum(a == b for a, b in zip(x, y)) / n
+    cx, cy = Counter(x), Counter(y)
+    expected = sum(cx[k] * cy[k] for k in cx) / n**2
+    return (observed - expected) / (1 - expected) if expected < 1 else 0.0
+
+
+def panel_agreement(ratings: list[list[int]], n: int, indices: list[int] | None = None) -> dict:
+    """Chance-corrected agreement (Cohen's kappa, averaged over pairs of labellers) of a panel's ratings of 2n answers
+    (answer i and i + n answer the same question): on the rating itself, and on which of the two answers is better
+    (higher, equal or lower). `indices` picks the questions (a bootstrap resample)."""
+    picked = range(n) if indices is None else indices
+    rating_k, order_k = [], []
+    for x in range(len(ratings)):
+        for y in range(x + 1, len(ratings)):
+            rx, ry = ratings[x], ratings[y]
+            rating_k.append(_kappa([rx[i] for i in picked] + [rx[i + n] for i in picked],
+                                   [ry[i] for i in picked] + [ry[i + n] for i in picked]))
+            sign = lambda r, i: (r[i] > r[i + n]) - (r[i] < r[i + n])  # noqa: E731
+            order_k.append(_kappa([sign(rx, i) for i in picked], [sign(ry, i) for i in picked]))
+    return {"rating_kappa": sum(rating_k) / len(rating_k), "order_kappa": sum(order_k) / len(order_k)}
+
+
+def _writes_and_judges(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, qas: list[QA],
+                       seed: int) -> tuple[list[list[str]], list[int], list[int], list[int]]:
+    """Writing: `WRITTEN` answers sampled for each question, and how many state the right fact (chance: 1 over the
+    attribute's values). Judging: the model shown the right fact against each wrong value in turn, and how often it
+    finds the right one more likely (chance: one half). Returns (answers, right answers, right judgments, values)."""
+    written = sample_answers(model, tokenizer, qas, n=WRITTEN, seed=seed)
+    writes = [sum(is_right(a, qa) for a in answers) for qa, answers in zip(qas, written)]
+    right_lp = answer_logprobs(model, tokenizer, qas, [qa.answer for qa in qas])
+    judges, candidates = [], []
+    for qa, lp in zip(qas, right_lp):
+        wrong = [v for v in VALUES[qa.attribute] if v != qa.answer]
+        judges.append(sum(lp > w for w in answer_logprobs(model, tokenizer, [qa] * len(wrong), wrong)))
+        candidates.append(len(wrong) + 1)
+    return written, writes, judges, candidates
+
+
+@cached
+def human_feedback(seed: int = 0) -> dict:
+    """The lecture's points about feedback in numbers: judging against writing (each against its chance level),
+    absolute ratings against comparisons (chance-corrected agreement, and a panel sharing one scale as the control),
+    and what SFT grades against what RL grades. Defined in the chapter "Stage 3: feedback and the reward model"."""
+    policy, tokenizer = policy_model(seed)
+    qas = feedback_questions(seed)
+    written, writes, judges, candidates = _writes_and_judges(policy, tokenizer, qas, seed)
+    untrained = build_model(BaseSpec().preset, len(tokenizer), seed=seed)
+    untrained.generation_config.eos_token_id = stop_tokens(tokenizer)
+    untrained.generation_config.pad_token_id = tokenizer.pad_token_id
+    _, untrained_writes, untrained_judges, _ = _writes_and_judges(untrained, tokenizer, qas, seed)
+    # Ratings: three labellers rate the same answers on their own 1-10 scales; the control panel shares one scale.
+    answers = [(qa, a[0]) for qa, a in zip(qas, written)] + [(qa, a[1]) for qa, a in zip(qas, written)]
+
+    def rate(panel: tuple[Human, ...], tag: str) -> list[list[int]]:
+        return [[h.rate(a, qa, random.Random(f"{tag}-{seed}-{h.seed}-{i}")) for i, (qa, a) in enumerate(answers)]
+                for h in panel]
+
+    ratings, same_scale = rate(PANEL, "rate"), rate(SAME_SCALE_PANEL, "same-scale")
+    n = len(qas)
+    spread = [abs(ratings[x][i] - ratings[y][i]) for x in range(len(PANEL)) for y in range(x + 1, len(PANEL))
+              for i in range(2 * n)]
+    # SFT against RL: the per-token loss of a demonstration, against one reward per sampled answer.
+    first = next((i for i, answers in enumerate(written) if len({true_quality(a, qas[i]) for a in answers[:4]}) > 2),
+                 0)
+    qa = qas[first]
+    demo = f"{qa.answer}{EXCLAMATION}"
+    ids = tokenizer(f" {demo}", add_special_tokens=False)["input_ids"]
+    lp = answer_token_logprobs(policy, tokenizer, [qa], [demo])[0][:-1]  # the end of the turn left out
+    group = written[first][:4]
+    scores = [true_quality(a, qa) for a in group]
+    mean = sum(scores) / len(scores)
+    std = (sum((s - mean) ** 2 for s in scores) / len(scores)) ** 0.5 or 1.0
+    return {
+        "questions": n, "written": WRITTEN, "writes": writes, "judges": judges, "candidates": candidates,
+        "untrained_writes": untrained_writes, "untrained_judges": untrained_judges,
+        "writes_right": sum(writes) / (WRITTEN * n),
+        "judges_right": sum(judges) / sum(c - 1 for c in candidates),
+        "ratings": ratings, "same_scale_ratings": same_scale,
+        **panel_agreement(ratings, n),
+        "same_scale": panel_agreement(same_scale, n),
+        "same_rating": sum(ratings[x][i] == ratings[y][i] for x in range(len(PANEL)) for y in range(x + 1, len(PANEL))
+                           for i in range(2 * n)) / (len(spread)),
+        "rating_gap": sum(spread) / len(spread),
+        "ratings_example": [{"answer": answers[i][1], "question": answers[i][0].question,
+                             "quality": true_quality(answers[i][1], answers[i][0]),
+                             "ratings": [r[i] for r in ratings]} for i in range(4)],
+        "sft_tokens": [{"token": tokenizer.decode([t]), "loss": -l} for t, l in zip(ids, lp)],
+        "rl_answers": [{"answer": a, "reward": s, "advantage": (s - mean) / std,
+                        "tokens": len(tokenizer(f" {a}", add_special_tokens=False)["input_ids"])}
+                       for a, s in zip(group, scores)],
+        "question": qa.question,
+    }
+
+
+JUDGES = ("self", "base", "length")
+
+
+def _judge_model(judge: str, seed: int) -> PreTrainedModel:
+    """The model that judges: the policy itself, or the pre-trained base model it was fine-tuned from."""
+    check_choice("judge", judge, JUDGES[:2])
+    return policy_model(seed)[0] if judge == "self" else base_model(BaseSpec(world_seed=seed, seed=seed))[0]
+
+
+def _content(answer: str) -> str:
+    """What an answer states, its "!" left out."""
+    return " ".join(answer.replace(EXCLAMATION, " ").split()) or EXCLAMATION
+
+
+def _friendliness(answer: str) -> int:
+    """The judge's written principle (its constitution): one "!" is friendly, none is plain, more is shouting."""
+    k = exclamations(answer)
+    return 1 if k == 1 else -(k - 1) if k > 1 else 0
+
+
+def _judged(rows: list[dict], judge: str, seed: int) -> list[bool]:
+    """For each pair, whether the judge prefers the answer the human chose.
+
+    Like RLAIF's judges, which follow written principles, a model judges by what it believes and by one principle: of
+    two answers that state different things, it prefers the one it finds more likely (the "!" left out: it judges the
+    content); of two that state the same thing, the friendlier by its principle. A tiny model cannot read a
+    principle, so that one is applied as a rule (and the claim is measured only where content decides). The
+    "length" judge, the control, prefers the longer answer and knows nothing (a tie goes to a coin).
+    """
+    if judge == "length":
+        rng = random.Random(f"length-{seed}")
+        return [len(r["chosen"]) > len(r["rejected"]) if len(r["chosen"]) != len(r["rejected"]) else rng.random() < 0.5
+                for r in rows]
+    model, tokenizer = _judge_model(judge, seed), policy_model(seed)[1]
+    qas = [r["qa"] for r in rows]
+    chosen = answer_logprobs(model, tokenizer, qas, [_content(r["chosen"]) for r in rows])
+    rejected = answer_logprobs(model, tokenizer, qas, [_content(r["rejected"]) for r in rows])
+    return [c > j if _content(r["chosen"]) != _content(r["rejected"])
+            else _friendliness(r["chosen"]) > _friendliness(r["rejected"])
+            for r, c, j in zip(rows, chosen, rejected)]
+
+
+@functools.lru_cache(maxsize=4)
+def ai_preference_data(seed: int = 0, judge: str = "self") -> list[dict]:
+    """The human's training pairs relabelled by a model (RLAIF): the answer the judge prefers is chosen."""
+    rows = preference_data(seed)[0]
+    agree = _judged(rows, judge, seed)
+    return [r if a else {**r, "chosen": r["rejected"], "rejected": r["chosen"], "gap": -r["gap"]}
+            for r, a in zip(rows, agree)]
+
+
+@cached
+def rlaif_run(judge: str = "self", seed: int = 0) -> dict:
+    """A model as the judge (RLAIF), on held-out pairs (people no training pair asks about): how often it sides with
+    the simulated human's recorded label on the pairs whose answers state different things (where its own belief
+    decides, no rule), and how it orders the pairs against the truth. Defined in the chapter "Stage 3: rewards that
+    check answers, and AI feedback"."""
+    check_choice("judge", judge, JUDGES)
+    _, held = preference_data(seed)
+    agree = _judged(held, judge, seed)
+    content = [i for i, r in enumerate(held) if _content(r["chosen"]) != _content(r["rejected"])]
+    return {"judge": judge, "pairs": len(held), "decided": sum(r["gap"] != 0 for r in held),
+            "content_pairs": len(content), "agrees_with_human": [agree[i] for i in content],
+            "human_agreement": sum(agree[i] for i in content) / max(1, len(content)),
+            **pair_accuracy(agree, held)}
