@@ -114,6 +114,10 @@ def training_arguments(steps: int, lr: float, batch_size: int, seed: int, log_ev
         data_seed=seed,
         dataloader_num_workers=0,
         use_cpu=not torch.cuda.is_available(),
+        # trl's configs default to bf16 mixed precision; on a CPU it is several times slower, and tiny models need
+        # no memory saved. Full precision everywhere, so every trainer computes the same way.
+        bf16=False,
+        fp16=False,
         # trl's configs turn activation checkpointing on by default; tiny models need no memory saved, only speed.
         activation_checkpointing=False,
         **extra,
