@@ -269,6 +269,9 @@ def reward_model_panel(pairs: int = 1000, steps: int = RM_PANEL_STEPS, seed: int
     return Panel(knobs, run, draw)
 
 
+RL_PANEL_SAMPLES = 4  # answers to each question at a live checkpoint (the book's runs take 8)
+
+
 def rl_panel(beta: float = 0.1, steps: int = RL_PANEL_STEPS, seed: int = 0,
              reference: list[dict] | None = None) -> Panel:
     """Policy optimisation against the reward model live (trl's GRPO): the KL penalty beta and the steps; the
@@ -281,7 +284,8 @@ def rl_panel(beta: float = 0.1, steps: int = RL_PANEL_STEPS, seed: int = 0,
     }
 
     def run(beta, steps, callback, stop) -> dict:
-        return rl_run(beta, steps, RL["lr"], seed, checkpoints=3, callback=callback, stop=stop, use_cache=False)
+        return rl_run(beta, steps, RL["lr"], seed, checkpoints=3, eval_samples=RL_PANEL_SAMPLES, callback=callback,
+                      stop=stop, use_cache=False)
 
     def draw(fig, state) -> None:
         history = state["result"]["history"] if "result" in state else state["events"]

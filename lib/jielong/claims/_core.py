@@ -56,6 +56,7 @@ class Claim:
     control: str
     measure_control: Callable[[int], Measurement]
     at_most: bool = False  # the effect must stay at or below the threshold instead of reaching it
+    not_shown: str = ""  # why this book cannot show the claim at its scale, when it cannot (said in the verdict)
 
     @property
     def bound(self) -> str:
@@ -111,7 +112,8 @@ class Verdict:
 
     def _repr_markdown_(self) -> str:
         claim, interval, floors = self._parts()
-        mark = "✅ holds" if self.holds else "❌ does not hold"
+        mark = ("✅ holds" if self.holds else f"⚠️ not shown at this scale ({claim.not_shown})" if claim.not_shown
+                else "❌ does not hold")
         return (f"**Verdict: {mark}.** *{claim.statement}* {claim.effect[0].upper()}{claim.effect[1:]}: "
                 f"**{self.effect:.2f}**{interval}, threshold {claim.bound} (seed {self.seed})"
                 f"{'; ' + floors if floors else ''}.  \n"

@@ -26,7 +26,7 @@ def _relative(seed: int, key: str = "ratings") -> Measurement:
     ratings, n = result[key], result["questions"]
 
     def statistic(i: list[int] | None) -> float:
-        agreement = panel_agreement(ratings, n, i)
+        agreement = panel_agreement(ratings, n, result["decided"], i)
         return agreement["order_kappa"] - agreement["rating_kappa"]
 
     return paired(statistic, n, seed)

@@ -122,6 +122,9 @@ def _read_facts(seed: int) -> Measurement:
     return _above_chance(ex.imitation_run(seed=seed)["known"])
 
 
+REPLAY_NOT_SHOWN = ("replay brings back about half of the drop on the questions it never replays, but on 120 such "
+                    "questions the 95% interval is too wide to put its lower end above one half")
+
 CLAIMS = (
     Claim(
         "fine-tuning-teaches-answering", 7, 2,
@@ -179,6 +182,7 @@ CLAIMS = (
         "forgetting_run", "share of task A's drop recovered by replaying real examples", 0.5,
         lambda seed: _recovered("real", seed),
         "replaying as many of task B's own examples (no task A)", lambda seed: _recovered("task-b", seed),
+        not_shown=REPLAY_NOT_SHOWN,
     ),
     Claim(
         "self-replay-prevents-forgetting", 7, 2,
@@ -186,6 +190,7 @@ CLAIMS = (
         "forgetting_run", "share of task A's drop recovered by replaying the model's own examples", 0.5,
         lambda seed: _recovered("generated", seed),
         "replaying as many of task B's own examples (no task A)", lambda seed: _recovered("task-b", seed),
+        not_shown=REPLAY_NOT_SHOWN,
     ),
     Claim(
         "imitation-copies-style", 7, 2,

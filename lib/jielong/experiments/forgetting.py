@@ -19,7 +19,7 @@ from ..validation import check_choice, check_float
 from ..worlds import QA, World, kind_questions, qa_pairs
 from ._common import Event, cached, fine_tuned_base
 
-TASK_A = {"people": 24, "steps": 200, "lr": 2e-3, "batch_size": 16}
+TASK_A = {"people": 48, "steps": 300, "lr": 2e-3, "batch_size": 16}
 FORGET_BATCH = 16
 B_TRAIN = 60
 REPLAY_KINDS = ("real", "generated", "task-b")
@@ -27,7 +27,7 @@ REPLAY_KINDS = ("real", "generated", "task-b")
 
 def task_a_model(seed: int = 0) -> tuple[PreTrainedModel, PreTrainedTokenizerFast]:
     """Task A of the forgetting experiment, trained on first use and cached: the base model fine-tuned to answer
-    questions about the first 24 people, with the loss on the questions too (LAMOL's recipe, so that the model
+    questions about the first 48 people, with the loss on the questions too (LAMOL's recipe, so that the model
     can later write task-A examples itself). Returns (model, tokenizer).
     """
     return fine_tuned_base("task-a", __name__, seed, TASK_A, _task_a, assistant_only=False)
@@ -38,7 +38,8 @@ def _task_a(world: World) -> list[list[dict[str, str]]]:
 
 
 def task_a_split(seed: int = 0) -> tuple[list[QA], list[QA]]:
-    """Task A's questions in two seeded halves: (the rehearsal half replay may draw on, the test half it never does)."""
+    """Task A's questions in two seeded halves, both taught in task A: (the rehearsal half replay may draw on, the
+    test half it never does)."""
     qas = qa_pairs(BaseSpec(world_seed=seed, seed=seed).world.people[: TASK_A["people"]])
     random.Random(f"task-a-split-{seed}").shuffle(qas)
     return qas[: len(qas) // 2], qas[len(qas) // 2:]
@@ -71,8 +72,8 @@ def forgetting_run(replay: float = 0.0, kind: str = "real", method: str = "full"
 
     `replay` is the number of examples mixed into task B's data, as a share of B's size; `kind` says what they are:
     real A examples from its rehearsal half ("real"), ones the model writes itself before learning B ("generated",
-    LAMOL), or B's own examples again ("task-b", the control). A is tested on its other half, never replayed.
-    `method` trains all weights ("full") or a rank-8 LoRA adapter ("lora").
+    LAMOL), or B's own examples again ("task-b", the control). A is tested on its other half, never replayed. `method`
+    trains all weights ("full") or a rank-8 LoRA adapter ("lora").
     """
     check_float("replay", replay, 0.0, 1.0)
     check_choice("kind", kind, REPLAY_KINDS)

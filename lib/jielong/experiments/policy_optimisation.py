@@ -50,20 +50,21 @@ def _policy_report(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, q
 
 def _rl_loop(seed: int, reward: Callable[[list[str], list[dict]], list[float]], beta: float, steps: int, lr: float,
              callback: Event | None, stop: threading.Event | None, rm: PreTrainedModel | None = None,
-             checkpoints: int = 10) -> dict:
-    """GRPO on stage 3's questions from the policy, reporting on them `checkpoints` times while it trains."""
+             checkpoints: int = 10, samples: int = RL_EVAL_SAMPLES) -> dict:
+    """GRPO on stage 3's questions from the policy, reporting on them (`samples` answers to each) `checkpoints`
+    times while it trains."""
     check_beta(beta, zero_allowed=True)
     check_training_knobs(steps, lr, 16, seed)
     model, tokenizer = policy_model(seed)
     qas = feedback_questions(seed)
-    history = [{"step": 0, **_policy_report(model, tokenizer, qas, seed, rm)}]
+    history = [{"step": 0, **_policy_report(model, tokenizer, qas, seed, rm, samples)}]
     if callback is not None:
         callback(history[0])
     every = max(1, steps // checkpoints)
 
     def on_log(step: int, loss: float, m) -> None:
         if step % every == 0 or step == steps:
-            history.append({"step": step, **_policy_report(m, tokenizer, qas, seed, rm)})
+            history.append({"step": step, **_policy_report(m, tokenizer, qas, seed, rm, samples)})
             m.train()
             if callback is not None:
                 callback(history[-1])
@@ -73,18 +74,20 @@ def _rl_loop(seed: int, reward: Callable[[list[str], list[dict]], list[float]], 
                prompts_per_step=RL["prompts_per_step"], max_new_tokens=RL_TOKENS, seed=seed,
                callback=on_log, stop=stop, progress=False, log_every=every)
     if history[-1]["step"] != run.steps:
-        history.append({"step": run.steps, **_policy_report(model, tokenizer, qas, seed, rm)})
+        history.append({"step": run.steps, **_policy_report(model, tokenizer, qas, seed, rm, samples)})
     return {"beta": beta, "steps": run.steps, "lr": lr, "stopped": run.stopped, "seconds": run.seconds,
             "history": history}
 
 
 @cached
 def rl_run(beta: float = RL_BETAS[0], steps: int = RL["steps"], lr: float = RL["lr"], seed: int = 0,
-           checkpoints: int = 10, *, callback: Event | None = None, stop: threading.Event | None = None) -> dict:
+           checkpoints: int = 10, eval_samples: int = RL_EVAL_SAMPLES, *, callback: Event | None = None,
+           stop: threading.Event | None = None) -> dict:
     """Optimise the policy against the reward model with trl's GRPO; follow the reward model's score (the proxy)
-    and the true quality (on 4 answers to each question) `checkpoints` times as it trains. `beta` weighs the KL
+    and the true quality (on `eval_samples` answers to each question) `checkpoints` times as it trains. `beta` weighs the KL
     penalty. Defined in the chapter "Stage 3: learning from the reward model, and over-learning it"."""
     check_int("checkpoints", checkpoints, 1, 100)
+    check_int("eval_samples", eval_samples, 1, 64)
     check_beta(beta, zero_allowed=True)
     check_training_knobs(steps, lr, 16, seed)
     rm, tokenizer = reward_model(seed)
@@ -93,7 +96,7 @@ def rl_run(beta: float = RL_BETAS[0], steps: int = RL["steps"], lr: float = RL["
     def reward(answers: list[str], rows: list[dict]) -> list[float]:
         return rewards(rm, tokenizer, [by_question[r["question"]] for r in rows], answers)
 
-    return _rl_loop(seed, reward, beta, steps, lr, callback, stop, rm, checkpoints)
+    return _rl_loop(seed, reward, beta, steps, lr, callback, stop, rm, checkpoints, eval_samples)
 
 
 VERIFIABLE_REWARDS = ("verifiable", "random")

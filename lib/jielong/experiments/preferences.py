@@ -144,11 +144,14 @@ def _kappa(x: list, y: list) -> float:
     return (observed - expected) / (1 - expected) if expected < 1 else 0.0
 
 
-def panel_agreement(ratings: list[list[int]], n: int, indices: list[int] | None = None) -> dict:
+def panel_agreement(ratings: list[list[int]], n: int, decided: list[bool],
+                    indices: list[int] | None = None) -> dict:
     """Chance-corrected agreement (Cohen's kappa, averaged over pairs of labellers) of a panel's ratings of 2n answers
-    (answer i and i + n answer the same question): on the rating itself, and on which of the two answers is better
-    (higher, equal or lower). `indices` picks the questions (a bootstrap resample)."""
-    picked = range(n) if indices is None else indices
+    (answers i and i + n answer question i): on the rating itself, and on which of the two answers is better
+    (higher, equal or lower) where one truly is (`decided[i]`). `indices` picks the questions (a bootstrap
+    resample)."""
+    picked = list(range(n)) if indices is None else indices
+    ordered = [i for i in picked if decided[i]]
     rating_k, order_k = [], []
     for x in range(len(ratings)):
         for y in range(x + 1, len(ratings)):
@@ -156,7 +159,7 @@ def panel_agreement(ratings: list[list[int]], n: int, indices: list[int] | None 
             rating_k.append(_kappa([rx[i] for i in picked] + [rx[i + n] for i in picked],
                                    [ry[i] for i in picked] + [ry[i + n] for i in picked]))
             sign = lambda r, i: (r[i] > r[i + n]) - (r[i] < r[i + n])  # noqa: E731
-            order_k.append(_kappa([sign(rx, i) for i in picked], [sign(ry, i) for i in picked]))
+            order_k.append(_kappa([sign(rx, i) for i in ordered], [sign(ry, i) for i in ordered]) if ordered else 0.0)
     return {"rating_kappa": sum(rating_k) / len(rating_k), "order_kappa": sum(order_k) / len(order_k)}
 
 
@@ -197,6 +200,7 @@ def human_feedback(seed: int = 0) -> dict:
 
     ratings, same_scale = rate(PANEL, "rate"), rate(SAME_SCALE_PANEL, "same-scale")
     n = len(qas)
+    decided = [true_quality(answers[i][1], qas[i]) != true_quality(answers[i + n][1], qas[i]) for i in range(n)]
     spread = [abs(ratings[x][i] - ratings[y][i]) for x in range(len(PANEL)) for y in range(x + 1, len(PANEL))
               for i in range(2 * n)]
     # SFT against RL: the per-token loss of a demonstration, against one reward per sampled answer.
@@ -215,9 +219,9 @@ def human_feedback(seed: int = 0) -> dict:
         "untrained_writes": untrained_writes, "untrained_judges": untrained_judges,
         "writes_right": sum(writes) / (WRITTEN * n),
         "judges_right": sum(judges) / sum(c - 1 for c in candidates),
-        "ratings": ratings, "same_scale_ratings": same_scale,
-        **panel_agreement(ratings, n),
-        "same_scale": panel_agreement(same_scale, n),
+        "ratings": ratings, "same_scale_ratings": same_scale, "decided": decided,
+        **panel_agreement(ratings, n, decided),
+        "same_scale": panel_agreement(same_scale, n, decided),
         "same_rating": sum(ratings[x][i] == ratings[y][i] for x in range(len(PANEL)) for y in range(x + 1, len(PANEL))
                            for i in range(2 * n)) / (len(spread)),
         "rating_gap": sum(spread) / len(spread),
