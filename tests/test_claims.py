@@ -132,7 +132,6 @@ def test_held_out_figures_saw_no_training(seed):
         assert not set(ex.forgetting_run(replay=1.0, kind=kind, seed=seed)["replayed_questions"]) & tested_a, kind
     run = ex.imitation_run(seed=seed)
     assert not set(run["asked"]) & set(run["known"]["questions"] + run["unknown"]["questions"])
-    reward = ex.reward_model_run(seed=seed)
-    assert reward["held_out_questions"] and not set(reward["trained_questions"]) & set(reward["held_out_questions"])
-    train, held = ex.preference_data(seed)
-    assert not {r["qa"].person for r in train} & {r["qa"].person for r in held}
+    for pairs in (ex.PAIRS, ex.FEW_PAIRS):
+        train, held = ex.preference_data(seed, pairs)
+        assert len(held) == ex.HELD_OUT_PAIRS and not {ex.pair_key(r) for r in train} & {ex.pair_key(r) for r in held}

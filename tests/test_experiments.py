@@ -153,13 +153,6 @@ def test_imitation_data_and_tests_are_disjoint():
     assert all(i >= ex.STUDENT_KNOWS for i in range(300, 350))  # the student never read about the unknown people
 
 
-def test_feedback_held_out_people_are_apart():
-    train, held = ex.feedback_split(0)
-    assert len(train) + len(held) == len(ex.feedback_questions(0))
-    assert not {q.person for q in train} & {q.person for q in held}
-    assert len({q.person for q in held}) == ex.preferences.HELD_OUT_PEOPLE
-
-
 # --- the cache is keyed by the code that made it -------------------------------------------------------------------
 
 def test_a_result_from_other_code_is_never_read(monkeypatch, tmp_path):

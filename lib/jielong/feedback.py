@@ -40,23 +40,26 @@ class Human:
     """One simulated labeller: a private 1-10 rating scale and a noisy sense of which answer is better.
 
     `leniency` is where an answer of quality 0 lands on their scale, `strictness` how many points one unit of
-    quality is worth to them, `temperature` how noisy their comparisons are.
+    quality is worth to them, `temperature` how noisy their comparisons are, `rating_noise` how many points their
+    ratings wander.
     """
 
     leniency: float = 4.0
     strictness: float = 4.0
     temperature: float = 0.3
     seed: int = 0
+    rating_noise: float = 1.0
 
     def __post_init__(self) -> None:
         check_float("leniency", self.leniency, 1.0, 10.0)
         check_float("strictness", self.strictness, 0.0, 10.0, low_open=True)
         check_float("temperature", self.temperature, 0.0, 10.0, low_open=True)
         check_int("seed", self.seed, 0, 2**31 - 1)
+        check_float("rating_noise", self.rating_noise, 0.0, 5.0)
 
     def rate(self, answer: str, qa: QA, rng: random.Random) -> int:
-        """An absolute rating from 1 to 10 (with one point of noise)."""
-        score = self.leniency + self.strictness * true_quality(answer, qa) + rng.gauss(0.0, 1.0)
+        """An absolute rating from 1 to 10 (with `rating_noise` points of noise)."""
+        score = self.leniency + self.strictness * true_quality(answer, qa) + rng.gauss(0.0, self.rating_noise)
         return max(1, min(10, round(score)))
 
     def prefers_first(self, a: str, b: str, qa: QA, rng: random.Random) -> bool:

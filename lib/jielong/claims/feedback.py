@@ -129,7 +129,7 @@ CLAIMS = (
         "Judging which of two answers is better is easier than writing the better one.",
         "human_feedback",
         "how far above chance the policy judges (right fact against a wrong one) minus how far above chance it writes "
-        "the right fact (each as a share of the way from chance to perfect)", 0.1, _judging_gap,
+        "the right fact (each as a share of the way from chance to perfect)", 0.3, _judging_gap,
         "the same model with random parameters", lambda seed: _judging_gap(seed, "untrained_"),
     ),
     Claim(
@@ -138,7 +138,8 @@ CLAIMS = (
         "human_feedback",
         "labellers' chance-corrected agreement (Cohen's kappa) on which of two answers is better, minus on the scores",
         0.3, _relative,
-        "three labellers who share one scale", lambda seed: _relative(seed, "same_scale_ratings"),
+        "three labellers who share one scale and rate without noise",
+        lambda seed: _relative(seed, "same_scale_ratings"),
     ),
     Claim(
         "reward-model-imitates-the-human", 8, 3,

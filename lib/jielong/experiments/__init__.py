@@ -10,7 +10,7 @@ from .imitation import STUDENT_KNOWS, TEACHER, TEACHER_STYLE, imitation_run, sty
 from .policy_optimisation import (DIRECT, DIRECT_BETAS, DIRECT_LABELS, METHODS, RL, RL_BETAS, RL_EVAL_SAMPLES,
                                   RL_TOKENS, direct_run, rl_run, verifiable_run)
 from .preferences import (FEEDBACK_ATTRIBUTES, FEEDBACK_PEOPLE, FEW_PAIRS, HELD_OUT_PAIRS, JUDGES, PAIRS, POLICY, ai_preference_data,
-                          feedback_questions, feedback_split, human_feedback, policy_model, preference_data, rlaif_run)
+                          feedback_questions, human_feedback, pair_key, policy_model, preference_data, rlaif_run)
 from .pretraining import (DATA_PEOPLE, TRAIN_PEOPLE, base_knowledge, cleaning_run, data_sweep, dirty_corpus,
                           held_out_texts, pretraining_run, scaling_sweep, split_people)
 from .reward import BEST_OF, REWARD_LR, REWARD_STEPS, best_of_n_masses, best_of_n_run, reward_model, reward_model_run

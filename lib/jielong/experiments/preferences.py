@@ -1,7 +1,7 @@
 """Stage 3: the policy, the questions it is asked, the simulated human's and an AI judge's preferences.
 
-The 48 questions are about 12 people; the last 4 people's 16 questions are held out: no preference pair the reward
-model, DPO or KTO trains on asks about them. Defined in the chapters "Stage 3: feedback and the reward model" and
+The held-out preference pairs ask the same 48 questions as the training pairs, but no held-out pair (the question and
+its two answers) is one the reward model, DPO or KTO trains on. Defined in the chapters "Stage 3: feedback and the reward model" and
 "rewards that check answers, and AI feedback".
 """
 from __future__ import annotations
@@ -24,14 +24,13 @@ from ._common import SFT_BATCH, cached, fine_tuned_base
 
 FEEDBACK_ATTRIBUTES = ("birth_city", "university", "major", "employer")
 FEEDBACK_PEOPLE = 12
-HELD_OUT_PEOPLE = 4
 POLICY = {"steps": 100, "lr": 7e-4, "batch_size": SFT_BATCH, "exclaim": 0.3, "people": "second half"}
 PAIRS = 3000
 FEW_PAIRS = 300
 HELD_OUT_PAIRS = 300
 WRITTEN = 8  # answers the policy writes to each question in `human_feedback`
-# The control panel: three labellers who share one scale (they differ only in their noise).
-SAME_SCALE_PANEL = (Human(4.0, 4.0, seed=1), Human(4.0, 4.0, seed=2), Human(4.0, 4.0, seed=3))
+# The control panel: three labellers who share one scale and rate on it without noise.
+SAME_SCALE_PANEL = tuple(Human(4.0, 4.0, seed=k, rating_noise=0.0) for k in (1, 2, 3))
 
 
 def _friendly_answers(world: World) -> list[list[dict[str, str]]]:
@@ -73,13 +72,6 @@ def feedback_questions(seed: int = 0) -> list[QA]:
     return qas
 
 
-def feedback_split(seed: int = 0) -> tuple[list[QA], list[QA]]:
-    """Stage 3's questions cut by person: (the training questions, the held-out people's questions)."""
-    qas = feedback_questions(seed)
-    held = set(list(dict.fromkeys(qa.person for qa in qas))[-HELD_OUT_PEOPLE:])
-    return [q for q in qas if q.person not in held], [q for q in qas if q.person in held]
-
-
 def _pairs(policy: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, qas: list[QA], n: int, seed: int,
            judge: Callable[[str, str, QA, random.Random], bool]) -> list[dict]:
     """`n` pairs of two different answers sampled from `policy`, each labelled by `judge(a, b, qa, rng)`."""
@@ -97,19 +89,28 @@ def _pairs(policy: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, qas: lis
     return rows
 
 
+def pair_key(row: dict) -> tuple[str, frozenset[str]]:
+    """What makes two preference pairs the same: the question and the two answers, in either order."""
+    return row["qa"].question, frozenset((row["chosen"], row["rejected"]))
+
+
 @functools.lru_cache(maxsize=4)
 def preference_data(seed: int = 0, pairs: int = PAIRS, human: Human = Human()) -> tuple[list[dict], list[dict]]:
     """Preference pairs on the policy's own answers, labelled by the simulated human: (training, held-out).
 
-    Training pairs ask the training questions only, held-out pairs the held-out people's questions only; the
-    held-out pairs are the same whatever `pairs` is. Kept in memory for the session (the rows are shared: do not
-    change them).
+    The held-out pairs are drawn apart from the training ones, and any that repeats a training pair (the same
+    question and the same two answers) of this size, of the default size or of `FEW_PAIRS` is left out, so that the
+    default and the few-pairs reward models are tested on the same pairs. Kept in memory for the session (the rows
+    are shared: do not change them).
     """
     check_int("pairs", pairs, 10, 5000)
     policy, tokenizer = policy_model(seed)
-    train_qas, held_qas = feedback_split(seed)
-    train = _pairs(policy, tokenizer, train_qas, pairs, seed, human.prefers_first)
-    held = _pairs(policy, tokenizer, held_qas, HELD_OUT_PAIRS, seed + 10_000, human.prefers_first)
+    qas = feedback_questions(seed)
+    train = _pairs(policy, tokenizer, qas, pairs, seed, human.prefers_first)
+    trained = {pair_key(r) for n in {pairs, PAIRS, FEW_PAIRS}
+               for r in (train if n == pairs else _pairs(policy, tokenizer, qas, n, seed, human.prefers_first))}
+    drawn = _pairs(policy, tokenizer, qas, 3 * HELD_OUT_PAIRS, seed + 10_000, human.prefers_first)
+    held = [r for r in drawn if pair_key(r) not in trained][:HELD_OUT_PAIRS]
     return train, held
 
 

@@ -51,8 +51,8 @@ def _shuffled(rows: list[dict], seed: int) -> list[dict]:
 def reward_model_run(pairs: int = PAIRS, steps: int = REWARD_STEPS, lr: float = REWARD_LR, seed: int = 0,
                      labels: str = "human", *, callback: Event | None = None,
                      stop: threading.Event | None = None) -> dict:
-    """Train a reward model with trl's RewardTrainer on `pairs` labelled pairs; test it on held-out pairs (about
-    people no training pair asks about). `labels` are the human's, or "shuffled" (the control: a coin decides).
+    """Train a reward model with trl's RewardTrainer on `pairs` labelled pairs; test it on held-out pairs (none of them
+    a training pair). `labels` are the human's, or "shuffled" (the control: a coin decides).
 
     The reward model starts from the policy (a sequence classifier on its body, so that it knows the world's
     facts). The default run is the cached `reward_model(seed)`: trained once, then loaded with its training record.
@@ -92,8 +92,6 @@ def reward_model_run(pairs: int = PAIRS, steps: int = REWARD_STEPS, lr: float = 
         for name, score in zip(answers, rewards(model, tokenizer, [qa] * len(answers), list(answers.values()))):
             probe_scores[name] += score / len(probes)
     return {"pairs": pairs, "labels": labels, **record, "held_out": len(held),
-            "trained_questions": sorted({r["qa"].question for r in train}),
-            "held_out_questions": sorted({r["qa"].question for r in held}),
             **pair_accuracy([c > r for c, r in zip(chosen, rejected)], held),
             "probe_scores": probe_scores,
             "human_agreement": sum(r["gap"] > 0 for r in held if r["gap"] != 0) / sum(r["gap"] != 0 for r in held)}
