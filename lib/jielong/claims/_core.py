@@ -24,21 +24,10 @@ def rate(outcomes: Sequence[bool], *floors: tuple[str, bool]) -> Measurement:
     return Measurement(k / n, wilson(k, n), tuple(floors))
 
 
-def share(outcomes: Sequence[float]) -> float:
-    """The mean of a list of 0/1 outcomes or scores."""
-    return sum(map(float, outcomes)) / len(outcomes)
-
-
 def paired(statistic: Callable[[list[int] | None], float], n: int, seed: int,
            *floors: tuple[str, bool]) -> Measurement:
     """`statistic(indices)` on all n items (indices None) with its paired bootstrap interval over the items."""
     return Measurement(statistic(None), bootstrap(statistic, n, seed=seed), tuple(floors))
-
-
-def pick(values: Sequence[float], indices: list[int] | None) -> float:
-    """The mean of `values`, or of those at `indices` (one bootstrap resample)."""
-    chosen = values if indices is None else [values[i] for i in indices]
-    return sum(map(float, chosen)) / len(chosen)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from .. import experiments as ex
 from ..experiments.preferences import panel_agreement
-from ._core import Claim, Measurement, paired, pick, rate
+from ..stats import mean
+from ._core import Claim, Measurement, paired, rate
 
 
 def _above_chance(feedback: dict, who: str) -> tuple[list[float], list[float]]:
@@ -18,7 +19,7 @@ def _above_chance(feedback: dict, who: str) -> tuple[list[float], list[float]]:
 
 def _judging_gap(seed: int, who: str = "") -> Measurement:
     judge, write = _above_chance(ex.human_feedback(seed), who)
-    return paired(lambda i: pick(judge, i) - pick(write, i), len(judge), seed)
+    return paired(lambda i: mean(judge, i) - mean(write, i), len(judge), seed)
 
 
 def _relative(seed: int, key: str = "ratings") -> Measurement:
@@ -39,7 +40,7 @@ def _reward_accuracy(seed: int, labels: str = "human") -> Measurement:
 def _more_pairs(seed: int, labels: str = "human") -> Measurement:
     many = ex.reward_model_run(seed=seed, labels=labels)["ordered_right"]
     few = ex.reward_model_run(pairs=ex.FEW_PAIRS, seed=seed)["ordered_right"]
-    return paired(lambda i: pick(many, i) - pick(few, i), len(many), seed)
+    return paired(lambda i: mean(many, i) - mean(few, i), len(many), seed)
 
 
 def _best_of_n(seed: int, key: str = "quality") -> Measurement:
@@ -48,7 +49,7 @@ def _best_of_n(seed: int, key: str = "quality") -> Measurement:
     curve = result[key][:upto]
     rising = all(b >= a - 0.01 for a, b in zip(curve, curve[1:]))
     first, best = result["by_question"][key][0], result["by_question"][key][upto - 1]
-    return paired(lambda i: pick(best, i) - pick(first, i), len(first), seed,
+    return paired(lambda i: mean(best, i) - mean(first, i), len(first), seed,
                   ("true quality rises at every n up to 16", rising))
 
 
@@ -71,7 +72,7 @@ def _peak(history: list[dict]) -> int:
 def _given_back(history: list[dict], indices: list[int] | None) -> tuple[float, float, float]:
     """(start, peak, end) of true quality along a run, on the questions at `indices`."""
     top = _peak(history)
-    at = lambda k: pick(history[k]["quality_by_question"], indices)  # noqa: E731
+    at = lambda k: mean(history[k]["quality_by_question"], indices)  # noqa: E731
     return at(0), sum(at(k) for k in (top - 1, top, top + 1)) / 3, at(-1)
 
 
@@ -106,7 +107,7 @@ def _verifiable_gives_back(seed: int) -> Measurement:
 
 
 def _gain(before: list[float], after: list[float], seed: int) -> Measurement:
-    return paired(lambda i: pick(after, i) - pick(before, i), len(before), seed)
+    return paired(lambda i: mean(after, i) - mean(before, i), len(before), seed)
 
 
 def _direct(method: str, labels: str, seed: int) -> Measurement:

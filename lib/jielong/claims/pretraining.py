@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from .. import experiments as ex
-from ._core import Claim, Measurement, paired, pick, rate, share
+from ..stats import mean
+from ._core import Claim, Measurement, paired, rate
 
 
 def _facts(seed: int) -> Measurement:
@@ -15,7 +16,7 @@ def _untrained_facts(seed: int) -> Measurement:
 
 def _facts_gain(with_filters: dict, without: dict, seed: int) -> Measurement:
     a, b = with_filters["facts_correct"], without["facts_correct"]
-    return paired(lambda i: pick(a, i) - pick(b, i), len(a), seed)
+    return paired(lambda i: mean(a, i) - mean(b, i), len(a), seed)
 
 
 def _cleaning(seed: int) -> Measurement:
@@ -55,16 +56,16 @@ def _data_repeated(seed: int) -> Measurement:
 def _knows_not_answers(seed: int) -> Measurement:
     result = ex.base_knowledge(seed)
     facts, answers = result["facts_correct"], result["qa_correct"]
-    return paired(lambda i: pick(facts, i) - pick(answers, i), len(facts), seed,
-                  ("facts completed ≥ 0.8", share(facts) >= 0.8), ("questions answered ≤ 0.2", share(answers) <= 0.2))
+    return paired(lambda i: mean(facts, i) - mean(answers, i), len(facts), seed,
+                  ("facts completed ≥ 0.8", mean(facts) >= 0.8), ("questions answered ≤ 0.2", mean(answers) <= 0.2))
 
 
 def _knows_and_answers_after_sft(seed: int) -> Measurement:
     run = ex.sft_run("base", seed=seed)
     facts, answers = run["facts_after_correct"], run["unseen_correct"]
-    return Measurement(share(facts) - share(answers),
-                       floors=(("facts completed ≥ 0.8", share(facts) >= 0.8),
-                               ("questions answered ≤ 0.2", share(answers) <= 0.2)))
+    return Measurement(mean(facts) - mean(answers),
+                       floors=(("facts completed ≥ 0.8", mean(facts) >= 0.8),
+                               ("questions answered ≤ 0.2", mean(answers) <= 0.2)))
 
 
 CLAIMS = (
