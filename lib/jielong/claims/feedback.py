@@ -124,6 +124,10 @@ def _judge(seed: int, judge: str = "self") -> Measurement:
     return rate(ex.rlaif_run(judge, seed)["agrees_with_human"])
 
 
+RL_NOT_SHOWN = ("the proxy rises all run long while true quality rises, then gives back about half of its gain (and "
+                "about a tenth with the large penalty), but the fall differs a lot from question to question: on 48 "
+                "questions the 95% interval reaches down near zero, even with 24 answers a question at every checkpoint")
+
 CLAIMS = (
     Claim(
         "judging-is-easier-than-writing", 8, 3,
@@ -181,6 +185,7 @@ CLAIMS = (
         "rl_run", "share of its gain true quality gives back after its peak (small KL penalty)", 0.25,
         _overoptimisation,
         "the same run with a large KL penalty (beta 1)", lambda seed: _overoptimisation(seed, ex.RL_BETAS[1]),
+        not_shown=RL_NOT_SHOWN,
     ),
     Claim(
         "kl-penalty-holds-back", 8, 3,
@@ -188,7 +193,7 @@ CLAIMS = (
         "rl_run", "true quality given back after the peak with the small penalty minus with the large one", 0.05,
         _kl_holds_back,
         "the quality given back when the reward checks the facts (nothing to over-optimise, nothing to hold back)",
-        _verifiable_gives_back,
+        _verifiable_gives_back, not_shown=RL_NOT_SHOWN,
     ),
     Claim(
         "dpo-improves", 8, 3,
@@ -210,11 +215,11 @@ CLAIMS = (
     ),
     Claim(
         "ai-judge-agrees", 8, 3,
-        "RLAIF: a model can give the feedback, even to itself; where two answers state different things, its "
+        "RLAIF: a model can give the feedback, even to itself; where two answers state different facts, its "
         "judgments mostly agree with the human's.",
         "rlaif_run",
-        "share of held-out pairs stating different things on which the policy, as judge, prefers the answer the human "
-        "preferred", 0.7, _judge,
+        "share of held-out pairs stating different facts (one of them right) on which the policy, as judge, prefers "
+        "the answer the human preferred", 0.7, _judge,
         "a judge that prefers the longer answer", lambda seed: _judge(seed, "length"),
     ),
 )

@@ -4,13 +4,14 @@ One module per chapter group; the widgets, the static sweeps in the online book,
 these functions as `jl.experiments.<name>`.
 """
 from ._common import EVAL_PEOPLE, SFT_BATCH, SMALL_WORLD, Event, cached, loss_events, result_path
+from .ai_feedback import JUDGES, ai_preference_data, rlaif_run
 from .fine_tuning import INITS, LORA_BATCH, SFT_PEOPLE, full_run, lora_run, sft_run
 from .forgetting import FORGET_BATCH, REPLAY_KINDS, TASK_A, forgetting_run, task_a_model, task_a_split, task_b_split
 from .imitation import STUDENT_KNOWS, TEACHER, TEACHER_STYLE, imitation_run, styled_answer, teacher_model
 from .policy_optimisation import (DIRECT, DIRECT_BETAS, DIRECT_LABELS, METHODS, RL, RL_BETAS, RL_EVAL_SAMPLES,
                                   RL_TOKENS, direct_run, rl_run, verifiable_run)
-from .preferences import (FEEDBACK_ATTRIBUTES, FEEDBACK_PEOPLE, FEW_PAIRS, HELD_OUT_PAIRS, JUDGES, PAIRS, POLICY, ai_preference_data,
-                          feedback_questions, human_feedback, pair_key, policy_model, preference_data, rlaif_run)
+from .preferences import (FEEDBACK_ATTRIBUTES, FEEDBACK_PEOPLE, FEW_PAIRS, HELD_OUT_PAIRS, PAIRS, POLICY,
+                          feedback_questions, human_feedback, pair_key, policy_model, preference_data)
 from .pretraining import (DATA_PEOPLE, TRAIN_PEOPLE, base_knowledge, cleaning_run, data_sweep, dirty_corpus,
                           held_out_texts, pretraining_run, scaling_sweep, split_people)
 from .reward import BEST_OF, REWARD_LR, REWARD_STEPS, best_of_n_masses, best_of_n_run, reward_model, reward_model_run

@@ -18,7 +18,8 @@ from ..train import check_training_knobs, dpo, grpo, kto
 from ..validation import check_beta, check_choice, check_int
 from ..worlds import QA
 from ._common import Event, cached, loss_events
-from .preferences import ai_preference_data, feedback_questions, policy_model, preference_data
+from .ai_feedback import ai_preference_data
+from .preferences import feedback_questions, policy_model, preference_data
 from .reward import _shuffled, reward_model
 
 RL_TOKENS = 6

@@ -1,8 +1,7 @@
-"""Stage 3: the policy, the questions it is asked, the simulated human's and an AI judge's preferences.
+"""Stage 3: the policy, the questions it is asked, and the simulated human's judgments and preferences.
 
 The held-out preference pairs ask the same 48 questions as the training pairs, but no held-out pair (the question and
-its two answers) is one the reward model, DPO or KTO trains on. Defined in the chapters "Stage 3: feedback and the reward model" and
-"rewards that check answers, and AI feedback".
+its two answers) is one the reward model, DPO or KTO trains on. Defined in the chapter "Stage 3: feedback and the reward model".
 """
 from __future__ import annotations
 
@@ -13,12 +12,12 @@ from collections.abc import Callable
 
 from transformers import PreTrainedModel, PreTrainedTokenizerFast
 
-from ..base import BaseSpec, base_model
+from ..base import BaseSpec
 from ..evaluate import answer_logprobs, answer_token_logprobs, sample_answers, stop_tokens
+from ..feedback import EXCLAMATION, PANEL, Human, is_right, true_quality
 from ..models import build_model
-from ..feedback import EXCLAMATION, PANEL, Human, exclamations, is_right, true_quality
 from ..train import chat
-from ..validation import check_choice, check_int
+from ..validation import check_int
 from ..worlds import QA, VALUES, World, qa_pairs
 from ._common import SFT_BATCH, cached, fine_tuned_base
 
@@ -235,70 +234,3 @@ def human_feedback(seed: int = 0) -> dict:
                        for a, s in zip(group, scores)],
         "question": qa.question,
     }
-
-
-JUDGES = ("self", "base", "length")
-
-
-def _judge_model(judge: str, seed: int) -> PreTrainedModel:
-    """The model that judges: the policy itself, or the pre-trained base model it was fine-tuned from."""
-    check_choice("judge", judge, JUDGES[:2])
-    return policy_model(seed)[0] if judge == "self" else base_model(BaseSpec(world_seed=seed, seed=seed))[0]
-
-
-def _content(answer: str) -> str:
-    """What an answer states, its "!" left out."""
-    return " ".join(answer.replace(EXCLAMATION, " ").split()) or EXCLAMATION
-
-
-def _friendliness(answer: str) -> int:
-    """The judge's written principle (its constitution): one "!" is friendly, none is plain, more is shouting."""
-    k = exclamations(answer)
-    return 1 if k == 1 else -(k - 1) if k > 1 else 0
-
-
-def _judged(rows: list[dict], judge: str, seed: int) -> list[bool]:
-    """For each pair, whether the judge prefers the answer the human chose.
-
-    Like RLAIF's judges, which follow written principles, a model judges by what it believes and by one principle: of
-    two answers that state different things, it prefers the one it finds more likely (the "!" left out: it judges the
-    content); of two that state the same thing, the friendlier by its principle. A tiny model cannot read a
-    principle, so that one is applied as a rule (and the claim is measured only where content decides). The
-    "length" judge, the control, prefers the longer answer and knows nothing (a tie goes to a coin).
-    """
-    if judge == "length":
-        rng = random.Random(f"length-{seed}")
-        return [len(r["chosen"]) > len(r["rejected"]) if len(r["chosen"]) != len(r["rejected"]) else rng.random() < 0.5
-                for r in rows]
-    model, tokenizer = _judge_model(judge, seed), policy_model(seed)[1]
-    qas = [r["qa"] for r in rows]
-    chosen = answer_logprobs(model, tokenizer, qas, [_content(r["chosen"]) for r in rows])
-    rejected = answer_logprobs(model, tokenizer, qas, [_content(r["rejected"]) for r in rows])
-    return [c > j if _content(r["chosen"]) != _content(r["rejected"])
-            else _friendliness(r["chosen"]) > _friendliness(r["rejected"])
-            for r, c, j in zip(rows, chosen, rejected)]
-
-
-@functools.lru_cache(maxsize=4)
-def ai_preference_data(seed: int = 0, judge: str = "self") -> list[dict]:
-    """The human's training pairs relabelled by a model (RLAIF): the answer the judge prefers is chosen."""
-    rows = preference_data(seed)[0]
-    agree = _judged(rows, judge, seed)
-    return [r if a else {**r, "chosen": r["rejected"], "rejected": r["chosen"], "gap": -r["gap"]}
-            for r, a in zip(rows, agree)]
-
-
-@cached
-def rlaif_run(judge: str = "self", seed: int = 0) -> dict:
-    """A model as the judge (RLAIF), on held-out pairs (people no training pair asks about): how often it sides with
-    the simulated human's recorded label on the pairs whose answers state different things (where its own belief
-    decides, no rule), and how it orders the pairs against the truth. Defined in the chapter "Stage 3: rewards that
-    check answers, and AI feedback"."""
-    check_choice("judge", judge, JUDGES)
-    _, held = preference_data(seed)
-    agree = _judged(held, judge, seed)
-    content = [i for i, r in enumerate(held) if _content(r["chosen"]) != _content(r["rejected"])]
-    return {"judge": judge, "pairs": len(held), "decided": sum(r["gap"] != 0 for r in held),
-            "content_pairs": len(content), "agrees_with_human": [agree[i] for i in content],
-            "human_agreement": sum(agree[i] for i in content) / max(1, len(content)),
-            **pair_accuracy(agree, held)}
