@@ -128,7 +128,7 @@ REPLAY_NOT_SHOWN = ("replay brings back about half of the drop on the questions 
 CLAIMS = (
     Claim(
         "fine-tuning-teaches-answering", 7, 2,
-        "A short instruction fine-tuning (100 steps) on questions and answers teaches the pre-trained model to answer "
+        "A short instruction fine-tuning (200 steps) on questions and answers teaches the pre-trained model to answer "
         "the questions it was taught.",
         "sft_run", "question-answering accuracy on the people in the fine-tuning data", 0.9, _taught,
         "the same questions asked of the base model before fine-tuning", _taught_before,
@@ -148,9 +148,9 @@ CLAIMS = (
         "sft_run", "accuracy on people not in the fine-tuning data, pre-trained on 5 renderings per person minus on 1",
         0.5, _diversity,
         "the same difference on the people it was taught (no 举一反三 needed)", lambda seed: _diversity(seed, "seen"),
-        not_shown=("our base model completes about 86% of the facts, and after fine-tuning it answers about 60% of "
-                   "the questions about untaught people (against under 20% from the one-rendering base): a gap of "
-                   "about 0.4, whose interval stays under one half; fine-tuning longer or shorter narrows it"),
+        not_shown=("our base model completes about 86% of the facts; fine-tuned, it answers about half of the "
+                   "questions about untaught people, against under 20% from the one-rendering base: a gap of 0.3 to "
+                   "0.4 whose interval stays under one half, at 50, 100 or 200 steps of fine-tuning"),
     ),
     Claim(
         "lora-matches-full-fine-tuning", 7, 2,

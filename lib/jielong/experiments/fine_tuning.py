@@ -42,7 +42,7 @@ def _scores(model: PreTrainedModel, start: PreTrainedModel, base: PreTrainedMode
 
 
 @cached
-def sft_run(init: str = "base", diversity: int = 5, sft_people: int = SFT_PEOPLE, steps: int = 100, lr: float = 7e-4,
+def sft_run(init: str = "base", diversity: int = 5, sft_people: int = SFT_PEOPLE, steps: int = 200, lr: float = 7e-4,
             seed: int = 0, batch_size: int = SFT_BATCH, eval_people: int = EVAL_PEOPLE, *,
             callback: Event | None = None, stop: threading.Event | None = None) -> dict:
     """Fine-tune on questions about the first `sft_people` people; test on them and on people never asked about.
