@@ -7,6 +7,8 @@ from __future__ import annotations
 import copy
 import threading
 
+import torch
+
 from transformers import PreTrainedModel, PreTrainedTokenizerFast
 
 from ..base import BaseSpec, base_model
@@ -100,6 +102,7 @@ def lora_run(rank: int = 8, targets: tuple[str, ...] = LORA_TARGETS, lr: float =
     check_training_knobs(steps, lr, LORA_BATCH, seed)
     check_int("eval_people", eval_people, 1, MAX_EVAL_PEOPLE)
     base, tokenizer = base_model(spec)
+    torch.manual_seed(seed)  # the adapter's initial weights, whatever ran before in this process
     model = add_lora(copy.deepcopy(base), rank, targets)
     seen, unseen = spec.world.people[:SFT_PEOPLE], spec.world.people[SFT_PEOPLE:]
     run = sft(model, tokenizer, [chat(q.question, q.answer) for q in qa_pairs(seen)], steps=steps, lr=lr,

@@ -9,6 +9,8 @@ from __future__ import annotations
 import random
 import threading
 
+import torch
+
 from transformers import PreTrainedModel, PreTrainedTokenizerFast
 
 from ..base import BaseSpec
@@ -88,6 +90,7 @@ def forgetting_run(replay: float = 0.0, kind: str = "real", method: str = "full"
     a_before_correct = qa_correct(model, tokenizer, a_test)
     a_before, b_before = sum(a_before_correct) / len(a_test), qa_accuracy(model, tokenizer, b_test)
     if method == "lora":
+        torch.manual_seed(seed)  # the adapter's initial weights, whatever ran before in this process
         model = add_lora(model, 8, LORA_TARGETS)
     data = [chat(q.question, q.answer) for q in b_train] + replayed
     random.Random(f"mix-{seed}").shuffle(data)
