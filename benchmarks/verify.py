@@ -44,7 +44,8 @@ def main() -> None:
              "| --- | --- | " + " | ".join("---" for _ in seeds) + " |"]
     for claim_id, claim in claims.CLAIMS.items():
         cells = [(_cell_from(results[f"{claim_id}@{s}"]) if f"{claim_id}@{s}" in results else "not run") for s in seeds]
-        lines.append(f"| `{claim_id}` | {claim.bound} | " + " | ".join(cells) + " |")
+        marked = " (⚠️ marked not shown at this scale)" if claim.not_shown else ""
+        lines.append(f"| `{claim_id}`{marked} | {claim.bound} | " + " | ".join(cells) + " |")
     held = sum(r["holds"] for r in results.values())
     lines += ["", f"{held} of {len(results)} verdicts hold."]
     (ROOT / "VERIFY.md").write_text("\n".join(lines) + "\n")
