@@ -43,11 +43,16 @@ def _lora_gap(seed: int) -> Measurement:
     return _difference(full["seen_correct"], lora["seen_correct"], seed, _learnt(lora, "LoRA"))
 
 
+def _never_trained(lora: dict) -> tuple[str, bool]:
+    """The floor an adapter that never trained (the base model itself) must fail: it learnt its taught questions."""
+    return "the adapter answers ≥ 0.8 of its taught questions", lora["seen_before_accuracy"] >= 0.8
+
+
 def _never_moved_gap(seed: int) -> Measurement:
     """An adapter that never trained is the base model itself."""
     lora, full = ex.lora_run(seed=seed), ex.full_run(seed)
     return Measurement(full["seen_accuracy"] - lora["seen_before_accuracy"],
-                       floors=(("the adapter answers ≥ 0.8 of its taught questions", lora["seen_before_accuracy"] >= 0.8),))
+                       floors=(_never_trained(lora),))
 
 
 def _lora_keeps(seed: int) -> Measurement:
@@ -59,7 +64,7 @@ def _lora_keeps(seed: int) -> Measurement:
 def _never_moved_keeps(seed: int) -> Measurement:
     lora, full = ex.lora_run(seed=seed), ex.full_run(seed)
     return Measurement(lora["facts_before"] - full["facts_after"],
-                       floors=(("the adapter answers ≥ 0.8 of its taught questions", lora["seen_before_accuracy"] >= 0.8),))
+                       floors=(_never_trained(lora),))
 
 
 def _lora_distance(seed: int) -> Measurement:
@@ -69,7 +74,7 @@ def _lora_distance(seed: int) -> Measurement:
 
 def _never_moved_distance(seed: int) -> Measurement:
     lora = ex.lora_run(seed=seed)
-    return Measurement(0.0, floors=(("the adapter answers ≥ 0.8 of its taught questions", lora["seen_before_accuracy"] >= 0.8),))
+    return Measurement(0.0, floors=(_never_trained(lora),))
 
 
 def _drop(run: dict, seed: int) -> Measurement:
@@ -125,6 +130,14 @@ def _read_facts(seed: int) -> Measurement:
 REPLAY_NOT_SHOWN = ("replay brings back about half of the drop on the questions it never replays, but on 120 such "
                     "questions the 95% interval is too wide to put its lower end above one half")
 
+def _replay_claim(claim_id: str, kind: str, statement: str, replayed: str) -> Claim:
+    """A replay claim: the share of task A's drop that replaying `kind` examples recovers; the control replays B."""
+    return Claim(claim_id, 7, 2, statement, "forgetting_run",
+                 f"share of task A's drop recovered by replaying {replayed}", 0.5, lambda seed: _recovered(kind, seed),
+                 "replaying as many of task B's own examples (no task A)", lambda seed: _recovered("task-b", seed),
+                 not_shown=REPLAY_NOT_SHOWN)
+
+
 CLAIMS = (
     Claim(
         "fine-tuning-teaches-answering", 7, 2,
@@ -178,23 +191,12 @@ CLAIMS = (
         "forgetting_run", "task A accuracy before learning task B minus after", 0.3, _forgotten,
         "the same run at a hundredth of the learning rate (task B is not learnt)", _barely_trained,
     ),
-    Claim(
-        "replay-prevents-forgetting", 7, 2,
-        "Mixing real task-A examples into task B's data (as many as B's) keeps task A, even on the task-A questions "
-        "it never replays.",
-        "forgetting_run", "share of task A's drop recovered by replaying real examples", 0.5,
-        lambda seed: _recovered("real", seed),
-        "replaying as many of task B's own examples (no task A)", lambda seed: _recovered("task-b", seed),
-        not_shown=REPLAY_NOT_SHOWN,
-    ),
-    Claim(
-        "self-replay-prevents-forgetting", 7, 2,
-        "LAMOL: the model can review task A from examples it writes itself, with no task-A data kept.",
-        "forgetting_run", "share of task A's drop recovered by replaying the model's own examples", 0.5,
-        lambda seed: _recovered("generated", seed),
-        "replaying as many of task B's own examples (no task A)", lambda seed: _recovered("task-b", seed),
-        not_shown=REPLAY_NOT_SHOWN,
-    ),
+    _replay_claim("replay-prevents-forgetting", "real",
+                  "Mixing real task-A examples into task B's data (as many as B's) keeps task A, even on the task-A "
+                  "questions it never replays.", "real examples"),
+    _replay_claim("self-replay-prevents-forgetting", "generated",
+                  "LAMOL: the model can review task A from examples it writes itself, with no task-A data kept.",
+                  "the model's own examples"),
     Claim(
         "imitation-copies-style", 7, 2,
         "Fine-tuned on a stronger model's answers, a model answers in that model's style.",

@@ -14,6 +14,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerFast
 from ..base import BaseSpec, base_model
 from ..evaluate import fact_correct, qa_answers, qa_correct
 from ..models import LORA_TARGETS, PRESETS, add_lora, build_model, check_lora, count_parameters, weight_distance
+from ..stats import mean
 from ..train import chat, check_training_knobs, sft
 from ..validation import check_choice, check_int
 from ..worlds import Person, qa_pairs
@@ -22,10 +23,6 @@ from ._common import EVAL_PEOPLE, SFT_BATCH, Event, cached, loss_events
 SFT_PEOPLE = 200
 INITS = ("base", "random", "unread")
 MAX_EVAL_PEOPLE = 200
-
-
-def _share(correct: list[bool]) -> float:
-    return sum(correct) / len(correct)
 
 
 def _scores(model: PreTrainedModel, start: PreTrainedModel, base: PreTrainedModel, tokenizer: PreTrainedTokenizerFast,
@@ -38,7 +35,7 @@ def _scores(model: PreTrainedModel, start: PreTrainedModel, base: PreTrainedMode
                 "unseen_correct": qa_correct(model, tokenizer, unseen_qas),
                 "facts_before_correct": fact_correct(base, tokenizer, unseen),
                 "facts_after_correct": fact_correct(model, tokenizer, unseen)}
-    rates = {k.removesuffix("_correct") + ("" if k.startswith("facts") else "_accuracy"): _share(v)
+    rates = {k.removesuffix("_correct") + ("" if k.startswith("facts") else "_accuracy"): mean(v)
              for k, v in outcomes.items()}
     return {**rates, **outcomes}
 

@@ -12,6 +12,7 @@ from ..base import BaseSpec, base_model, tokenizer_for
 from ..cleaning import FILTERS, clean
 from ..evaluate import complete, fact_completions, fact_correct, mean_loss, qa_answers, qa_correct
 from ..models import PRESETS, build_model, count_parameters
+from ..stats import mean
 from ..train import check_training_knobs, pretrain
 from ..validation import check_choice, check_int, check_subset
 from ..worlds import Person, World, biographies, fact_prompt, junk_documents, near_duplicates, qa_pairs, spam_documents
@@ -30,10 +31,6 @@ def split_people(world: World) -> tuple[tuple[Person, ...], tuple[Person, ...]]:
 def held_out_texts(world: World) -> list[str]:
     """Biographies of the held-out people, in five wordings each: no training corpus holds any sentence of them."""
     return biographies(split_people(world)[1], diversity=5)
-
-
-def _share(correct: list[bool]) -> float:
-    return sum(correct) / len(correct)
 
 
 @cached
@@ -82,7 +79,7 @@ def pretraining_run(preset: str = "micro", steps: int = 200, lr: float = 5e-3, s
         "answers": [p.birth_city for p in readers[:SAMPLE_PEOPLE]],
         "tokens_per_step": 16 * _mean_tokens(tokenizer, held_out),
         "untrained_val_loss": untrained_loss, "val_loss": checkpoints[-1]["val_loss"],
-        "fact_accuracy": _share(facts), "facts_correct": facts,
+        "fact_accuracy": mean(facts), "facts_correct": facts,
     }
 
 
@@ -143,7 +140,7 @@ def cleaning_run(filters: tuple[str, ...] = FILTERS, preset: str = "tiny", steps
     return {
         "filters": list(filters), "dirty": dirty, "documents": len(corpus_in), "kept": len(corpus),
         "seconds": run.seconds, "val_loss": mean_loss(model, tokenizer, held_out_texts(world)),
-        "fact_accuracy": _share(facts), "facts_correct": facts,
+        "fact_accuracy": mean(facts), "facts_correct": facts,
     }
 
 
@@ -165,9 +162,9 @@ def base_knowledge(seed: int = 0) -> dict:
     untrained = build_model(spec.preset, len(tokenizer), seed=seed)
     return {
         "people": len(people),
-        "fact_accuracy": _share(facts), "qa_accuracy": _share(answers),
+        "fact_accuracy": mean(facts), "qa_accuracy": mean(answers),
         "facts_correct": facts, "qa_correct": answers,
-        "untrained_fact_accuracy": _share(fact_correct(untrained, tokenizer, people)),
+        "untrained_fact_accuracy": mean(fact_correct(untrained, tokenizer, people)),
         "completions": examples,
         "answers": [{"question": q.question, "expected": q.answer, "answer": a}
                     for q, a in zip(chosen, qa_answers(model, tokenizer, chosen))],
