@@ -30,7 +30,7 @@ test: $(READY) chromium
 bench: $(READY)
 	$(BIN)/python benchmarks/run.py
 
-# Every claim and its control on seeds 0 to 7 (outside CI: about 15 minutes a seed); writes VERIFY.md.
+# Every claim and its control on seeds 0 to 4 (outside CI: about 15 minutes a seed); writes VERIFY.md and the record the tests check.
 verify: $(READY)
 	$(BIN)/python benchmarks/verify.py
 

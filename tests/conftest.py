@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("JIELONG_CACHE", str(ROOT / "_build" / "test-cache"))
 torch.set_num_threads(min(2, torch.get_num_threads()))
 
-SEEDS = (0, 1, 2)
+# The suite verifies the book's own seed; `make verify` records the other seeds in benchmarks/verify.json, and
+# test_claims.py checks that record against the current code and against what this run recomputes on seed 0.
+SEEDS = (0,)
 
 
 @pytest.fixture(scope="session")
@@ -37,14 +41,26 @@ def base():
     return base_model(progress=False)
 
 
-def execute_notebook(path: Path, timeout: int = 900):
-    """Run a notebook top to bottom in a fresh kernel, from its own folder; return it with its outputs."""
-    import nbformat
-    from nbclient import NotebookClient
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory) -> Path:
+    """The whole book built once, strictly, every notebook executed from a clean kernel: the build's `_build` folder.
 
-    nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
-    return nb
+    The chapter and lecture tests read the executed notebooks the build keeps (`jupyter_execute/`) rather than
+    executing every chapter a second time.
+    """
+    out = tmp_path_factory.mktemp("book")
+    jb = Path(sys.executable).with_name("jupyter-book")
+    proc = subprocess.run([str(jb), "build", str(ROOT), "--path-output", str(out), "--warningiserror", "--nitpick",
+                           "--keep-going"], capture_output=True, text=True, timeout=2700)
+    assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-5000:]
+    return out / "_build"
+
+
+def executed(built_book: Path, notebook: Path):
+    """The executed copy of one of the book's notebooks, with its outputs, as the book build ran it."""
+    import nbformat
+
+    return nbformat.read(built_book / "jupyter_execute" / notebook.relative_to(ROOT), as_version=4)
 
 
 def outputs_of(nb, kind: str) -> list:

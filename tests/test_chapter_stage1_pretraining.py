@@ -1,14 +1,14 @@
-"""The chapter "Stage 1: pre-training", executed top to bottom from a clean kernel."""
+"""The chapter "Stage 1: pre-training", as the book build executed it, top to bottom from a clean kernel."""
 import pytest
 
-from conftest import ROOT, execute_notebook, outputs_of
+from conftest import ROOT, executed, outputs_of
 
 CHAPTER = ROOT / "book" / "stage1_pretraining.ipynb"
 
 
 @pytest.mark.slow
-def test_chapter_runs_and_shows_its_results():
-    nb = execute_notebook(CHAPTER)
+def test_chapter_runs_and_shows_its_results(built_book):
+    nb = executed(built_book, CHAPTER)
     assert len(outputs_of(nb, "image/png")) >= 3  # cleaning, scaling and knowledge figures
     twin = [h for h in outputs_of(nb, "text/html") if "anim-slider" in "".join(h)]
     assert twin, "the static twin (a scrubbable animation) is missing"

@@ -1,14 +1,14 @@
 """The chapter "Stage 3: learning from the reward model, and over-learning it", executed from a clean kernel."""
 import pytest
 
-from conftest import ROOT, execute_notebook, outputs_of
+from conftest import ROOT, executed, outputs_of
 
 CHAPTER = ROOT / "book" / "stage3_rlhf.ipynb"
 
 
 @pytest.mark.slow
-def test_chapter_runs_and_shows_its_results():
-    nb = execute_notebook(CHAPTER)
+def test_chapter_runs_and_shows_its_results(built_book):
+    nb = executed(built_book, CHAPTER)
     verdicts = "".join("".join(m) for m in outputs_of(nb, "text/markdown"))
     assert verdicts.count("Verdict") == 2 and "does not hold" not in verdicts
     assert len(outputs_of(nb, "image/png")) >= 1, "a figure is missing"

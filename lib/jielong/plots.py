@@ -43,7 +43,8 @@ def training_figure(result: dict) -> Figure:
 
 
 def scaling_figure(sweep: dict) -> Figure:
-    """Held-out loss against tokens read, one line per model size, and final loss against parameters."""
+    """Held-out loss against tokens read, one line per model size, and each model's lowest held-out loss against
+    parameters."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
     for i, run in enumerate(sweep["runs"]):
         tokens = [c["step"] * run["tokens_per_step"] for c in run["checkpoints"]]
@@ -52,10 +53,11 @@ def scaling_figure(sweep: dict) -> Figure:
     left.set(xscale="log", xlabel="tokens read", ylabel="held-out loss", title="while training")
     left.legend()
     params = [r["parameters"] for r in sweep["runs"]]
-    right.plot(params, [r["val_loss"] for r in sweep["runs"]], "o-", color="k")
-    for r in sweep["runs"]:
-        right.annotate(r["preset"], (r["parameters"], r["val_loss"]), textcoords="offset points", xytext=(5, 5))
-    right.set(xscale="log", xlabel="parameters", ylabel="held-out loss after training", title="bigger models")
+    best = [min(c["val_loss"] for c in r["checkpoints"]) for r in sweep["runs"]]
+    right.plot(params, best, "o-", color="k")
+    for r, loss in zip(sweep["runs"], best):
+        right.annotate(r["preset"], (r["parameters"], loss), textcoords="offset points", xytext=(5, 5))
+    right.set(xscale="log", xlabel="parameters", ylabel="lowest held-out loss", title="bigger models")
     fig.tight_layout()
     return fig
 
