@@ -138,6 +138,11 @@ def _replay_claim(claim_id: str, kind: str, statement: str, replayed: str) -> Cl
                  not_shown=REPLAY_NOT_SHOWN)
 
 
+LORA_NOT_SHOWN = ("at our scale LoRA learns less and forgets less, as Biderman et al. (2024) found: on seed 2 the "
+                  "adapter answers 0.80 of its taught questions where full fine-tuning answers all, and keeps 0.13 "
+                  "more of the base model's facts (interval 0.09 to 0.18); at a learning rate high enough to match "
+                  "full fine-tuning (5e-3: 0.98) it keeps only 0.03 more")
+
 CLAIMS = (
     Claim(
         "fine-tuning-teaches-answering", 7, 2,
@@ -171,6 +176,7 @@ CLAIMS = (
         "weight.",
         "lora_run", "accuracy on taught people, full fine-tuning minus LoRA", 0.1, _lora_gap,
         "an adapter that never trained (the base model)", _never_moved_gap, at_most=True,
+        not_shown=LORA_NOT_SHOWN,
     ),
     Claim(
         "lora-forgets-less", 7, 2,
@@ -178,6 +184,7 @@ CLAIMS = (
         "lora_run", "share of base facts still completed after fine-tuning, LoRA minus full fine-tuning", 0.1,
         _lora_keeps,
         "an adapter that never trained (it keeps everything, and learns nothing)", _never_moved_keeps,
+        not_shown=LORA_NOT_SHOWN,
     ),
     Claim(
         "lora-stays-closer", 7, 2,
