@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.ready
 
-.PHONY: setup book test bench verify chromium clean
+.PHONY: setup book test bench verify release chromium clean
 
 setup: $(READY)
 
@@ -12,7 +12,7 @@ setup: $(READY)
 $(READY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[book,test]'
+	$(BIN)/pip install --quiet -e '.[book,test,classroom]'
 	touch $(READY)
 
 book: $(READY)
@@ -33,6 +33,13 @@ bench: $(READY)
 # Every claim and its control on seeds 0 to 4 (outside CI: about 15 minutes a seed); writes VERIFY.md and the record the tests check.
 verify: $(READY)
 	$(BIN)/python benchmarks/verify.py
+
+# The classroom: validate every assignment's source, then generate every student release into classroom/release/.
+# nbgrader runs `alembic` from the PATH, so the environment's bin folder goes first.
+release: $(READY)
+	cd classroom && export PATH="$(CURDIR)/$(BIN):$$PATH" && for dir in source/*/; do \
+		name=$$(basename $$dir); nbgrader validate $$dir*.ipynb && nbgrader generate_assignment $$name --force || exit 1; \
+	done
 
 clean:
 	rm -rf _build

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -61,6 +62,47 @@ def executed(built_book: Path, notebook: Path):
     import nbformat
 
     return nbformat.read(built_book / "jupyter_execute" / notebook.relative_to(ROOT), as_version=4)
+
+
+CLASSROOM = ROOT / "classroom"
+ASSIGNMENTS = ("lecture08",)
+
+
+def nbgrader(course: Path, *args: str) -> str:
+    """Run one nbgrader command in a course folder, as a teacher would; fail with its output if it fails."""
+    bin_dir = Path(sys.executable).parent  # nbgrader runs `alembic` from the PATH, as an activated environment has it
+    proc = subprocess.run([str(bin_dir / "nbgrader"), *args], cwd=course, capture_output=True, text=True, timeout=900,
+                          env={**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"})
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    return proc.stdout + proc.stderr
+
+
+@pytest.fixture(scope="session")
+def course(tmp_path_factory) -> Path:
+    """A copy of the classroom folder (its configuration and sources) with every assignment's release generated."""
+    folder = tmp_path_factory.mktemp("course")
+    shutil.copy(CLASSROOM / "nbgrader_config.py", folder)
+    shutil.copytree(CLASSROOM / "source", folder / "source")
+    for assignment in ASSIGNMENTS:
+        nbgrader(folder, "generate_assignment", assignment, "--force")
+    return folder
+
+
+def autograde(course: Path, assignment: str, student: str, notebook) -> dict[str, tuple[float, float, str]]:
+    """Hand in `notebook` as `student`'s work and autograde it: each graded cell's (score, points, error message)."""
+    import nbformat
+    from nbgrader.api import Gradebook
+
+    handed_in = course / "submitted" / student / assignment
+    handed_in.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, handed_in / f"{assignment}.ipynb")
+    nbgrader(course, "autograde", assignment, "--create", "--force", f"--student={student}")
+    graded = nbformat.read(course / "autograded" / student / assignment / f"{assignment}.ipynb", as_version=4)
+    messages = {c.metadata["nbgrader"]["grade_id"]: "\n".join(o.get("evalue", "") for o in c.get("outputs", []))
+                for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade")}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        scores = gradebook.find_submission_notebook(assignment, assignment, student).grades
+        return {g.name: (g.score, g.max_score, messages.get(g.name, "")) for g in scores}
 
 
 def outputs_of(nb, kind: str) -> list:

@@ -2,10 +2,11 @@
 
 Chapters call it as `import jielong as jl`; each module holds one concern.
 """
-from . import base, cache, claims, cleaning, evaluate, experiments, models, plots, tokenizer, train, widgets, worlds
+from . import (base, cache, claims, cleaning, evaluate, experiments, feedback, models, objectives, plots, stats, tokenizer,
+               train, widgets, worlds)
 
-__all__ = ["show", "base", "cache", "claims", "cleaning", "evaluate", "experiments", "models", "plots", "tokenizer",
-           "train", "widgets", "worlds"]
+__all__ = ["show", "base", "cache", "claims", "cleaning", "evaluate", "experiments", "feedback", "models", "objectives",
+           "plots", "stats", "tokenizer", "train", "widgets", "worlds"]
 __version__ = "0.1.0"
 
 
