@@ -11,6 +11,7 @@ import os
 import platform
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -27,12 +28,14 @@ from transformers import DataCollatorForLanguageModeling, Trainer, TrainerCallba
 import jielong as jl  # noqa: E402
 
 CHAPTERS = {path.stem: path for path in sorted((ROOT / "book").glob("*.ipynb")) + sorted((ROOT / "lectures").glob("*.ipynb"))}
+CLASSROOM = ROOT / "classroom"
+ASSIGNMENTS = {path.name: path / f"{path.name}.ipynb" for path in sorted((CLASSROOM / "source").iterdir())}
 WIDGETS = {"pretraining_panel": jl.widgets.pretraining_panel, "ju_yi_fan_san_panel": jl.widgets.ju_yi_fan_san_panel,
            "lora_panel": jl.widgets.lora_panel, "forgetting_panel": jl.widgets.forgetting_panel,
            "reward_model_panel": jl.widgets.reward_model_panel, "rl_panel": jl.widgets.rl_panel}
 # DESIGN.md's budgets (and goals), in one place for the report.
 BUDGETS = {"base_train_s": 120.0, "base_load_s": 2.0, "first_point_s": 1.0, "rerun_median_s": 5.0,
-           "chapter_s": 90.0, "peak_rss_mb": 1536.0, "step_ratio": 1.3}
+           "chapter_s": 90.0, "peak_rss_mb": 1536.0, "step_ratio": 1.3, "assignment_s": 90.0, "grade_s": 120.0}
 GOALS = {"base_train_s": 60.0, "rerun_median_s": 2.0, "step_ratio": 1.05}
 
 
@@ -158,6 +161,33 @@ def chapter(path: Path) -> dict:
     return {"seconds": seconds, "peak_rss_mb": peak_kb / 1024}
 
 
+def assignment(name: str, path: Path) -> dict:
+    """Run an assignment's solutions top to bottom in a fresh kernel (models cached, as a student meets them), then
+    autograde one student's submission with nbgrader in a scratch copy of the course."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    NotebookClient(nb, timeout=1200, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    seconds = time.perf_counter() - start
+    course = WORK / "course"
+    shutil.rmtree(course, ignore_errors=True)
+    course.mkdir()
+    shutil.copy(CLASSROOM / "nbgrader_config.py", course)
+    shutil.copytree(CLASSROOM / "source", course / "source")
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    nbgrader = lambda *a: subprocess.run([str(bin_dir / "nbgrader"), *a], cwd=course, env=env, check=True,  # noqa: E731
+                                         capture_output=True)
+    nbgrader("generate_assignment", name, "--force")
+    (course / "submitted" / "student" / name).mkdir(parents=True)
+    shutil.copy(path, course / "submitted" / "student" / name / path.name)
+    start = time.perf_counter()
+    nbgrader("autograde", name, "--create", "--force")
+    return {"seconds": seconds, "grade_s": time.perf_counter() - start}
+
+
 def report(results: dict) -> str:
     """BENCHMARKS.md: each figure beside its budget."""
     def row(name, value, key, unit="s"):
@@ -184,6 +214,9 @@ def report(results: dict) -> str:
     for name, c in results["chapters"].items():
         lines.append(row(f"chapter `{name}`: executed top to bottom", c["seconds"], "chapter_s"))
         lines.append(row(f"chapter `{name}`: peak memory", c["peak_rss_mb"], "peak_rss_mb", unit="MB"))
+    for name, a in results.get("assignments", {}).items():
+        lines.append(row(f"assignment `{name}`: solutions top to bottom", a["seconds"], "assignment_s"))
+        lines.append(row(f"assignment `{name}`: autograding one student", a["grade_s"], "grade_s"))
     t = results["train_step"]
     lines += [
         row(f"training step, library / bare torch ({t['model']}, {t['tokens_per_step']} tokens)", t["ratio"],
@@ -194,7 +227,8 @@ def report(results: dict) -> str:
         "The first point of a widget is timed on re-runs, as a student clicks again; the very first run of a fresh "
         f"kernel, which also pays for imports, took {list(results['widgets'].values())[0]['first_point_cold_s']:.2f} s.",
         "Chapters are executed in a fresh kernel with only the trained models above cached, so every experiment "
-        "runs.", "",
+        "runs. Assignments run after the chapters, with the models they load cached, as in a class after the book "
+        "was built; grading is nbgrader's `autograde` of one student's submission.", "",
     ]
     return "\n".join(lines)
 
@@ -203,17 +237,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reruns", type=int, default=5, help="widget re-runs to take the median of")
     parser.add_argument("--only", nargs="+", metavar="NAME",
-                        help="measure only these widgets and chapters and merge them into results.json (with "
+                        help="measure only these widgets, chapters and assignments and merge them into results.json (with "
                              "JIELONG_BENCH_CACHE pointing at a cache that holds the trained models)")
     args = parser.parse_args()
     if args.only:
-        unknown = set(args.only) - set(WIDGETS) - set(CHAPTERS)
+        unknown = set(args.only) - set(WIDGETS) - set(CHAPTERS) - set(ASSIGNMENTS)
         if unknown:
-            parser.error(f"--only names no widget or chapter: {sorted(unknown)}")
+            parser.error(f"--only names no widget, chapter or assignment: {sorted(unknown)}")
         results = json.loads((ROOT / "benchmarks" / "results.json").read_text())
         results["widgets"].update({n: widget(WIDGETS[n], args.reruns) for n in args.only if n in WIDGETS})
         results["chapters"].update({n: chapter(CHAPTERS[n]) for n in args.only if n in CHAPTERS})
         results["chapters"] = {n: results["chapters"][n] for n in CHAPTERS if n in results["chapters"]}
+        results.setdefault("assignments", {}).update(
+            {n: assignment(n, ASSIGNMENTS[n]) for n in args.only if n in ASSIGNMENTS})
         finish(results)
         return
     results: dict = {"machine": machine()}
@@ -222,6 +258,7 @@ def main() -> None:
     results["train_step"] = train_step(results["matmul_gflops"])
     results["widgets"] = {name: widget(make, args.reruns) for name, make in WIDGETS.items()}
     results["chapters"] = {name: chapter(path) for name, path in CHAPTERS.items()}
+    results["assignments"] = {name: assignment(name, path) for name, path in ASSIGNMENTS.items()}
     finish(results)
 
 

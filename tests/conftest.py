@@ -65,7 +65,7 @@ def executed(built_book: Path, notebook: Path):
 
 
 CLASSROOM = ROOT / "classroom"
-ASSIGNMENTS = ("lecture08",)
+ASSIGNMENTS = ("lecture06", "lecture07", "lecture08")
 
 
 def nbgrader(course: Path, *args: str) -> str:
@@ -103,6 +103,61 @@ def autograde(course: Path, assignment: str, student: str, notebook) -> dict[str
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         scores = gradebook.find_submission_notebook(assignment, assignment, student).grades
         return {g.name: (g.score, g.max_score, messages.get(g.name, "")) for g in scores}
+
+
+def source_of(assignment: str) -> Path:
+    """The instructor's notebook of an assignment."""
+    return CLASSROOM / "source" / assignment / f"{assignment}.ipynb"
+
+
+def with_answers(assignment: str, answers: dict[str, str]):
+    """The instructor's notebook with some solution regions replaced by other code (what precedes them kept)."""
+    import nbformat
+
+    notebook = nbformat.read(source_of(assignment), as_version=4)
+    cells = {c.metadata["nbgrader"]["grade_id"]: c for c in notebook.cells if "nbgrader" in c.metadata}
+    for grade_id, body in answers.items():
+        cells[grade_id].source = cells[grade_id].source.split("### BEGIN SOLUTION")[0] + body
+    return notebook
+
+
+def hidden_lines(assignment: str) -> list[str]:
+    """Every line of an assignment's source that students must never see: solutions, hidden tests and rubrics."""
+    import re
+
+    import nbformat
+
+    lines = []
+    for cell in nbformat.read(source_of(assignment), as_version=4).cells:
+        if cell.cell_type == "markdown" and cell.metadata.get("nbgrader", {}).get("solution"):
+            lines += cell.source.splitlines()
+        for begin, end in (("### BEGIN SOLUTION", "### END SOLUTION"), ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")):
+            lines += [x for block in re.findall(f"{begin}(.*?){end}", cell.source, re.S) for x in block.splitlines()]
+    return [x.strip() for x in lines if len(x.strip()) > 12]
+
+
+def check_assignment_pipeline(course: Path, assignment: str, wrong: dict[str, tuple[str, str]]) -> None:
+    """The whole nbgrader pipeline on one assignment, as a course runs it: the source validates; the release hides
+    every solution, hidden test and rubric; the solutions get every point; the untouched release gets none; each
+    plausible mistake (grade_id: (code, what the grader must say)) loses its points with a message that names it."""
+    import nbformat
+
+    assert "Success" in nbgrader(course, "validate", str(source_of(assignment).relative_to(CLASSROOM)))
+    release_path = course / "release" / assignment / f"{assignment}.ipynb"
+    release, hidden = release_path.read_text(), hidden_lines(assignment)
+    assert len(hidden) > 20
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "Rubric"):
+        assert marker not in release, marker
+    assert not [line for line in hidden if line in release]
+    solved = autograde(course, assignment, "teacher", nbformat.read(source_of(assignment), as_version=4))
+    automatic = {k: v for k, v in solved.items() if not k.startswith("why_")}
+    assert automatic and all(score == points for score, points, _ in automatic.values()), solved
+    blank = autograde(course, assignment, "blank", nbformat.read(release_path, as_version=4))
+    assert blank and all(score == 0 for score, _, _ in blank.values()), blank
+    mistaken = autograde(course, assignment, "mistaken", with_answers(assignment, {k: c for k, (c, _) in wrong.items()}))
+    for grade_id, (_, message) in wrong.items():
+        score, _, said = mistaken[f"{grade_id}_tests"]
+        assert score == 0 and message in said, (grade_id, said)
 
 
 def outputs_of(nb, kind: str) -> list:

@@ -45,3 +45,40 @@ def test_dpo_loss_is_log2_at_the_reference_and_falls_as_the_margin_grows():
 def test_bad_input_is_named(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_next_token_pairs_start_from_one_token_of_context():
+    assert ob.next_token_pairs([5, 6, 7]) == [([5], 6), ([5, 6], 7)]
+    with pytest.raises(ValueError, match="ids must be a list of at least 2 token ids"):
+        ob.next_token_pairs([5])
+
+
+def test_assistant_only_labels_keep_exactly_the_answer(small_tokenizer):
+    """With the book's chat template's assistant mask (what trl's SFTTrainer reads), the labels are the answer."""
+    from jielong.train import chat
+
+    out = small_tokenizer.apply_chat_template(chat("Where was Ada born?", "Paris"), tokenize=True, return_dict=True,
+                                              return_assistant_tokens_mask=True)
+    labels = ob.assistant_only_labels(torch.tensor(out["input_ids"]), torch.tensor(out["assistant_masks"]))
+    kept = [t for t in labels.tolist() if t != ob.IGNORE]
+    assert kept and small_tokenizer.decode(kept).strip().startswith("Paris")
+    assert "Ada" not in small_tokenizer.decode(kept)
+    with pytest.raises(ValueError, match="must have the same shape"):
+        ob.assistant_only_labels(torch.tensor([1, 2]), torch.tensor([1]))
+
+
+def test_lora_forward_matches_peft():
+    from peft import LoraConfig, inject_adapter_in_model
+
+    torch.manual_seed(0)
+    layer = torch.nn.Sequential(torch.nn.Linear(8, 6, bias=False))
+    weight = layer[0].weight.detach().clone()
+    model = inject_adapter_in_model(LoraConfig(r=2, lora_alpha=6, target_modules=["0"]), layer)
+    lora = model[0]
+    torch.nn.init.normal_(lora.lora_B["default"].weight)  # peft starts B at zero; any B must agree
+    x = torch.randn(3, 8)
+    expected = model(x)
+    got = ob.lora_forward(x, weight, lora.lora_A["default"].weight, lora.lora_B["default"].weight, alpha=6)
+    assert torch.allclose(got, expected, atol=1e-5)
+    with pytest.raises(ValueError, match="lora_a must be"):
+        ob.lora_forward(x, weight, torch.zeros(2, 5), torch.zeros(6, 2), alpha=1)

@@ -1,8 +1,9 @@
-"""The objectives of stage 3 written out as plain torch: what the reward model, best-of-n, GRPO and DPO compute.
+"""What each stage's training computes, written out in plain torch: the next-token pairs of pre-training, the
+assistant-only labels and a LoRA layer of fine-tuning, the reward model's loss, best-of-n, GRPO's advantages and DPO.
 
-trl computes each of these inside its trainers (`RewardTrainer`, `GRPOTrainer`, `DPOTrainer`) without exposing them
-as functions; they are written here, small and tested, as the reference that the classroom assignments grade a
-student's own version against. The book's training still goes through trl.
+transformers, peft and trl compute each of these inside their models, collators and trainers without exposing them
+as small functions; they are written here, tested against those libraries, as the reference that the classroom
+assignments grade a student's own version against. The book's training still goes through the libraries.
 """
 from __future__ import annotations
 
@@ -24,6 +25,37 @@ def _same_shape(**tensors: torch.Tensor) -> None:
     shapes = {name: tuple(t.shape) for name, t in tensors.items()}
     if len(set(shapes.values())) > 1:
         raise ValueError(f"{' and '.join(shapes)} must have the same shape, got {shapes}")
+
+
+def next_token_pairs(ids: list[int]) -> list[tuple[list[int], int]]:
+    """Pre-training's free examples: every (prefix, next token) pair of a token sequence, from one token of context."""
+    if not isinstance(ids, list) or len(ids) < 2 or not all(isinstance(i, int) for i in ids):
+        raise ValueError(f"ids must be a list of at least 2 token ids, got {ids!r}")
+    return [(ids[:i], ids[i]) for i in range(1, len(ids))]
+
+
+IGNORE = -100  # the label value transformers' losses skip
+
+
+def assistant_only_labels(input_ids: torch.Tensor, assistant_mask: torch.Tensor) -> torch.Tensor:
+    """Labels for fine-tuning on the assistant's tokens only: the token where the mask is 1, `IGNORE` elsewhere.
+
+    The labels stay aligned with the inputs; the model shifts them by one itself when it computes the loss.
+    """
+    if not isinstance(input_ids, torch.Tensor) or not isinstance(assistant_mask, torch.Tensor):
+        raise ValueError("input_ids and assistant_mask must be torch tensors")
+    _same_shape(input_ids=input_ids, assistant_mask=assistant_mask)
+    return torch.where(assistant_mask.bool(), input_ids, torch.full_like(input_ids, IGNORE))
+
+
+def lora_forward(x: torch.Tensor, weight: torch.Tensor, lora_a: torch.Tensor, lora_b: torch.Tensor,
+                 alpha: float) -> torch.Tensor:
+    """A linear layer with a LoRA adapter: x W^T + (alpha / r) x A^T B^T, with A of shape (r, in), B of (out, r)."""
+    rank = lora_a.shape[0]
+    if lora_b.shape != (weight.shape[0], rank) or lora_a.shape[1] != weight.shape[1]:
+        raise ValueError(f"lora_a must be (rank, {weight.shape[1]}) and lora_b ({weight.shape[0]}, rank), got "
+                         f"{tuple(lora_a.shape)} and {tuple(lora_b.shape)}")
+    return x @ weight.T + (alpha / rank) * (x @ lora_a.T @ lora_b.T)
 
 
 def reward_model_loss(chosen: torch.Tensor, rejected: torch.Tensor) -> torch.Tensor:
