@@ -138,13 +138,15 @@ def hidden_lines(assignment: str) -> list[str]:
 
 def check_assignment_pipeline(course: Path, assignment: str, wrong: dict[str, tuple[str, str]]) -> None:
     """The whole nbgrader pipeline on one assignment, as a course runs it: the source validates; the release hides
-    every solution, hidden test and rubric; the solutions get every point; the untouched release gets none; each
+    every solution, hidden test and rubric, and is the one committed for students; the solutions get every point; the untouched release gets none; each
     plausible mistake (grade_id: (code, what the grader must say)) loses its points with a message that names it."""
     import nbformat
 
     assert "Success" in nbgrader(course, "validate", str(source_of(assignment).relative_to(CLASSROOM)))
     release_path = course / "release" / assignment / f"{assignment}.ipynb"
     release, hidden = release_path.read_text(), hidden_lines(assignment)
+    committed = CLASSROOM / "release" / assignment / f"{assignment}.ipynb"  # what students open in Binder or Colab
+    assert committed.read_text() == release, f"{committed} is stale: run make release"
     assert len(hidden) > 20
     for marker in ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "Rubric"):
         assert marker not in release, marker
