@@ -52,7 +52,7 @@ def built_book(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("book")
     jb = Path(sys.executable).with_name("jupyter-book")
     proc = subprocess.run([str(jb), "build", str(ROOT), "--path-output", str(out), "--warningiserror", "--nitpick",
-                           "--keep-going"], capture_output=True, text=True, timeout=2700)
+                           "--keep-going"], capture_output=True, text=True, timeout=4200)
     assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-5000:]
     return out / "_build"
 
