@@ -8,14 +8,23 @@ READY := $(VENV)/.ready
 
 setup: $(READY)
 
-# torch is pinned first so pip takes the CPU build; the package's own range then installs nothing more.
+# torch is pinned first, from PyTorch's CPU index (on Linux PyPI serves a CUDA build of several GB; the CPU build's
+# version, 2.13.0+cpu, sorts above it); the package's own range then installs nothing more.
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 $(READY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet torch==2.13.0 --extra-index-url $(TORCH_INDEX)
 	$(BIN)/pip install --quiet -e '.[book,test,classroom]'
 	touch $(READY)
 
+# Jupyter Book re-executes only notebooks whose code changed (its execution cache); the library's code is not part of
+# that key, so a changed library (or package list) clears the cache and every chapter runs again.
+LIBRARY_CODE = $$(cat $$(find lib -name '*.py' | sort) pyproject.toml | sha256sum | cut -c1-16)
+EXECUTION_CACHE := _build/.jupyter_cache
+
 book: $(READY)
+	@code=$(LIBRARY_CODE); if [ "$$(cat $(EXECUTION_CACHE)/library-code 2>/dev/null)" != "$$code" ]; then \
+		rm -rf $(EXECUTION_CACHE) && mkdir -p $(EXECUTION_CACHE) && echo $$code > $(EXECUTION_CACHE)/library-code; fi
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 
 # The browser test drives Debian's chromium; install it when it is missing and we may.

@@ -22,14 +22,15 @@ WORK = Path(tempfile.mkdtemp(prefix="jielong-bench-"))
 # A fresh cache, unless JIELONG_BENCH_CACHE names one that already holds the trained models (for `--only`).
 os.environ["JIELONG_CACHE"] = os.environ.get("JIELONG_BENCH_CACHE") or str(WORK / "cache")
 
+import jielong as jl  # noqa: E402  (first: it sets torch's thread wait policy before torch loads)
 import torch  # noqa: E402
 from transformers import DataCollatorForLanguageModeling, Trainer, TrainerCallback  # noqa: E402
 
-import jielong as jl  # noqa: E402
-
 CHAPTERS = {path.stem: path for path in sorted((ROOT / "book").glob("*.ipynb")) + sorted((ROOT / "lectures").glob("*.ipynb"))}
-CLASSROOM = ROOT / "classroom"
-ASSIGNMENTS = {path.name: path / f"{path.name}.ipynb" for path in sorted((CLASSROOM / "source").iterdir())}
+sys.path.insert(0, str(ROOT / "tools"))
+import course  # noqa: E402
+
+ASSIGNMENTS = {name: course.CLASSROOM / "source" / name / f"{name}.ipynb" for name in course.ASSIGNMENTS}
 WIDGETS = {"pretraining_panel": jl.widgets.pretraining_panel, "ju_yi_fan_san_panel": jl.widgets.ju_yi_fan_san_panel,
            "lora_panel": jl.widgets.lora_panel, "forgetting_panel": jl.widgets.forgetting_panel,
            "reward_model_panel": jl.widgets.reward_model_panel, "rl_panel": jl.widgets.rl_panel}
@@ -39,11 +40,18 @@ BUDGETS = {"base_train_s": 120.0, "base_load_s": 2.0, "first_point_s": 1.0, "rer
 GOALS = {"base_train_s": 60.0, "rerun_median_s": 2.0, "step_ratio": 1.05}
 
 
+COMMIT = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+DIRTY = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip())
+AT = COMMIT + ("+changes" if DIRTY else "")  # the code each measurement was taken at
+
+
 def machine() -> dict:
     """What ran the benchmarks."""
     return {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
             "cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(), "torch": torch.__version__,
-            "python": platform.python_version(), "device": str(jl.models.device())}
+            "python": platform.python_version(), "device": str(jl.models.device()), "at": AT,
+            "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY")}
 
 
 def matmul_gflops(n: int = 1024, repeats: int = 20) -> float:
@@ -98,34 +106,28 @@ def train_step(gflops: float, warmup: int = 5, steps: int = 30) -> dict:
             "mfu": flops / library / (gflops * 1e9), "tokens_per_step": tokens, "model": spec.preset}
 
 
-# Every model the chapters train on first use and cache, beside the default base model.
-CACHED_MODELS = {
-    "diversity-1 base model (举一反三)": lambda: jl.base.base_model(jl.base.BaseSpec(diversity=1), progress=False),
-    "diversity-2 base model (举一反三)": lambda: jl.base.base_model(jl.base.BaseSpec(diversity=2), progress=False),
-    "diversity-3 base model (举一反三)": lambda: jl.base.base_model(jl.base.BaseSpec(diversity=3), progress=False),
-    "student base model (imitation)": lambda: jl.base.base_model(
-        jl.base.BaseSpec(known_people=jl.experiments.STUDENT_KNOWS), progress=False),
-    "task-A model (forgetting)": jl.experiments.task_a_model,
-    "teacher model (imitation)": jl.experiments.teacher_model,
-    "stage-3 policy (RLHF)": jl.experiments.policy_model,
-    "reward model (RLHF)": jl.experiments.reward_model,
-}
-
-
 def base_model() -> dict:
-    """First-use training of the default base model, then a load from the cache; then every other cached model."""
-    start = time.perf_counter()
-    jl.base.base_model(progress=False)
-    train_s = time.perf_counter() - start
-    start = time.perf_counter()
-    jl.base.base_model(progress=False)
-    load_s = time.perf_counter() - start
-    others = {}
-    for name, build in CACHED_MODELS.items():
-        start = time.perf_counter()
-        build()
-        others[name] = time.perf_counter() - start
+    """First-use training of the default base model, then a load from the cache; then every other model the chapters load."""
+    train_s = jl.warm.warm([jl.warm.DEFAULT_BASE])[jl.warm.DEFAULT_BASE]
+    load_s = jl.warm.warm([jl.warm.DEFAULT_BASE])[jl.warm.DEFAULT_BASE]
+    others = jl.warm.warm([name for name in jl.warm.MODELS if name != jl.warm.DEFAULT_BASE])
     return {"train_s": train_s, "load_s": load_s, "others_train_s": others}
+
+
+# Another busy process, as a student has one: a second notebook training with torch's default threads and wait policy.
+NEIGHBOUR = "import torch\nx = torch.randn(384, 384)\nwhile True:\n    x = torch.tanh(x @ x)\n"
+
+
+def beside_a_busy_process(measure, *args) -> dict:
+    """Run `measure(*args)` while another process keeps torch busy on every core."""
+    neighbour = subprocess.Popen([sys.executable, "-c", NEIGHBOUR], env={k: v for k, v in os.environ.items()
+                                                                        if k != "OMP_WAIT_POLICY"})
+    try:
+        time.sleep(3)  # let it start spinning
+        return measure(*args)
+    finally:
+        neighbour.kill()
+        neighbour.wait()
 
 
 def widget(make, reruns: int = 5) -> dict:
@@ -141,7 +143,7 @@ def widget(make, reruns: int = 5) -> dict:
         firsts.append(panel.first_event_s)
     # The first run pays for imports and warm-up; a student's re-runs are what the budget is about.
     return {"first_point_s": statistics.median(firsts[1:]), "first_point_cold_s": firsts[0],
-            "rerun_median_s": statistics.median(totals[1:]), "runs": reruns}
+            "rerun_median_s": statistics.median(totals[1:]), "runs": reruns, "at": AT}
 
 
 def chapter(path: Path) -> dict:
@@ -158,7 +160,7 @@ def chapter(path: Path) -> dict:
     NotebookClient(nb, timeout=1200, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     seconds = time.perf_counter() - start
     peak_kb = int(nb.cells[-1].outputs[0]["text"].strip())
-    return {"seconds": seconds, "peak_rss_mb": peak_kb / 1024}
+    return {"seconds": seconds, "peak_rss_mb": peak_kb / 1024, "at": AT}
 
 
 def assignment(name: str, path: Path) -> dict:
@@ -171,52 +173,49 @@ def assignment(name: str, path: Path) -> dict:
     start = time.perf_counter()
     NotebookClient(nb, timeout=1200, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     seconds = time.perf_counter() - start
-    course = WORK / "course"
-    shutil.rmtree(course, ignore_errors=True)
-    course.mkdir()
-    shutil.copy(CLASSROOM / "nbgrader_config.py", course)
-    shutil.copytree(CLASSROOM / "source", course / "source")
-    bin_dir = Path(sys.executable).parent
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
-    nbgrader = lambda *a: subprocess.run([str(bin_dir / "nbgrader"), *a], cwd=course, env=env, check=True,  # noqa: E731
-                                         capture_output=True)
-    nbgrader("generate_assignment", name, "--force")
-    (course / "submitted" / "student" / name).mkdir(parents=True)
-    shutil.copy(path, course / "submitted" / "student" / name / path.name)
+    folder = WORK / "course"
+    shutil.rmtree(folder, ignore_errors=True)
+    course.scratch_course(folder, (name,))
+    (folder / "submitted" / "student" / name).mkdir(parents=True)
+    shutil.copy(path, folder / "submitted" / "student" / name / path.name)
     start = time.perf_counter()
-    nbgrader("autograde", name, "--create", "--force")
-    return {"seconds": seconds, "grade_s": time.perf_counter() - start}
+    course.nbgrader(folder, "autograde", name, "--create", "--force")
+    return {"seconds": seconds, "grade_s": time.perf_counter() - start, "at": AT}
 
 
 def report(results: dict) -> str:
     """BENCHMARKS.md: each figure beside its budget."""
-    def row(name, value, key, unit="s"):
+    def row(name, value, key, entry=None, unit="s"):
         budget, goal = BUDGETS[key], GOALS.get(key)
         ok = "✅" if value <= budget else "❌"
         goal_text = f" (goal {goal:g} {unit})" if goal else ""
-        return f"| {name} | {value:.2f} {unit} | ≤ {budget:g} {unit}{goal_text} | {ok} |"
+        at = (entry or {}).get("at", results["machine"].get("at", "?"))
+        return f"| {name} | {value:.2f} {unit} | ≤ {budget:g} {unit}{goal_text} | {ok} | {at} |"
 
     m = results["machine"]
     lines = [
         "# Benchmarks", "",
         "Measured by `make bench` (`benchmarks/run.py`); the raw numbers are in `benchmarks/results.json`.", "",
-        f"Machine: {m['processor']}, {m['cpus']} CPUs, torch {m['torch']} with {m['torch_threads']} threads, "
-        f"on {m['device']}; {m['platform']}.", "",
-        "| measure | value | budget | |", "| --- | --- | --- | --- |",
+        f"Machine: {m['processor']}, {m['cpus']} CPUs, torch {m['torch']} with {m['torch_threads']} threads "
+        f"(OpenMP wait policy {m.get('omp_wait_policy')}), on {m['device']}; {m['platform']}.", "",
+        "The last column names the commit each figure was measured at (`+changes`: with uncommitted changes); "
+        "`make bench --only NAME` re-measures one panel, chapter or assignment and keeps the rest.", "",
+        "| measure | value | budget | | measured at |", "| --- | --- | --- | --- | --- |",
         row("base model: first-use training", results["base_model"]["train_s"], "base_train_s"),
         row("base model: load from the cache", results["base_model"]["load_s"], "base_load_s"),
     ]
     lines += [row(f"{name}: first-use training", seconds, "base_train_s")
               for name, seconds in results["base_model"]["others_train_s"].items()]
-    for name, w in results["widgets"].items():
-        lines.append(row(f"widget `{name}`: first point", w["first_point_s"], "first_point_s"))
-        lines.append(row(f"widget `{name}`: re-run median", w["rerun_median_s"], "rerun_median_s"))
+    for where, key in (("", "widgets"), (", beside a busy process", "widgets_loaded")):
+        for name, w in results.get(key, {}).items():
+            lines.append(row(f"widget `{name}`: first point{where}", w["first_point_s"], "first_point_s", w))
+            lines.append(row(f"widget `{name}`: re-run median{where}", w["rerun_median_s"], "rerun_median_s", w))
     for name, c in results["chapters"].items():
-        lines.append(row(f"chapter `{name}`: executed top to bottom", c["seconds"], "chapter_s"))
-        lines.append(row(f"chapter `{name}`: peak memory", c["peak_rss_mb"], "peak_rss_mb", unit="MB"))
+        lines.append(row(f"chapter `{name}`: executed top to bottom", c["seconds"], "chapter_s", c))
+        lines.append(row(f"chapter `{name}`: peak memory", c["peak_rss_mb"], "peak_rss_mb", c, unit="MB"))
     for name, a in results.get("assignments", {}).items():
-        lines.append(row(f"assignment `{name}`: solutions top to bottom", a["seconds"], "assignment_s"))
-        lines.append(row(f"assignment `{name}`: autograding one student", a["grade_s"], "grade_s"))
+        lines.append(row(f"assignment `{name}`: solutions top to bottom", a["seconds"], "assignment_s", a))
+        lines.append(row(f"assignment `{name}`: autograding one student", a["grade_s"], "grade_s", a))
     t = results["train_step"]
     lines += [
         row(f"training step, library / bare torch ({t['model']}, {t['tokens_per_step']} tokens)", t["ratio"],
@@ -225,7 +224,9 @@ def report(results: dict) -> str:
         f"Machine fp32 matmul: {results['matmul_gflops']:.0f} GFLOP/s; the library's training loop reaches "
         f"{t['mfu']:.0%} of it (model FLOP utilisation, 6 x parameters x tokens per step).", "",
         "The first point of a widget is timed on re-runs, as a student clicks again; the very first run of a fresh "
-        f"kernel, which also pays for imports, took {list(results['widgets'].values())[0]['first_point_cold_s']:.2f} s.",
+        f"kernel, which also pays for imports, took {list(results['widgets'].values())[0]['first_point_cold_s']:.2f} s. "
+        "Beside a busy process: the same runs while another process trains with torch on every core (torch's "
+        "default threads and wait policy), as a second notebook would.",
         "Chapters are executed in a fresh kernel with only the trained models above cached, so every experiment "
         "runs. Assignments run after the chapters, with the models they load cached, as in a class after the book "
         "was built; grading is nbgrader's `autograde` of one student's submission.", "",
@@ -246,6 +247,8 @@ def main() -> None:
             parser.error(f"--only names no widget, chapter or assignment: {sorted(unknown)}")
         results = json.loads((ROOT / "benchmarks" / "results.json").read_text())
         results["widgets"].update({n: widget(WIDGETS[n], args.reruns) for n in args.only if n in WIDGETS})
+        results.setdefault("widgets_loaded", {}).update(
+            {n: beside_a_busy_process(widget, WIDGETS[n], args.reruns) for n in args.only if n in WIDGETS})
         results["chapters"].update({n: chapter(CHAPTERS[n]) for n in args.only if n in CHAPTERS})
         results["chapters"] = {n: results["chapters"][n] for n in CHAPTERS if n in results["chapters"]}
         results.setdefault("assignments", {}).update(
@@ -257,6 +260,7 @@ def main() -> None:
     results["base_model"] = base_model()
     results["train_step"] = train_step(results["matmul_gflops"])
     results["widgets"] = {name: widget(make, args.reruns) for name, make in WIDGETS.items()}
+    results["widgets_loaded"] = {name: beside_a_busy_process(widget, make, args.reruns) for name, make in WIDGETS.items()}
     results["chapters"] = {name: chapter(path) for name, path in CHAPTERS.items()}
     results["assignments"] = {name: assignment(name, path) for name, path in ASSIGNMENTS.items()}
     finish(results)

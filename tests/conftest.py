@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -64,28 +63,14 @@ def executed(built_book: Path, notebook: Path):
     return nbformat.read(built_book / "jupyter_execute" / notebook.relative_to(ROOT), as_version=4)
 
 
-CLASSROOM = ROOT / "classroom"
-ASSIGNMENTS = ("lecture06", "lecture07", "lecture08")
-
-
-def nbgrader(course: Path, *args: str) -> str:
-    """Run one nbgrader command in a course folder, as a teacher would; fail with its output if it fails."""
-    bin_dir = Path(sys.executable).parent  # nbgrader runs `alembic` from the PATH, as an activated environment has it
-    proc = subprocess.run([str(bin_dir / "nbgrader"), *args], cwd=course, capture_output=True, text=True, timeout=900,
-                          env={**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"})
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
-    return proc.stdout + proc.stderr
+sys.path.insert(0, str(ROOT / "tools"))
+from course import CLASSROOM, nbgrader, scratch_course  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def course(tmp_path_factory) -> Path:
     """A copy of the classroom folder (its configuration and sources) with every assignment's release generated."""
-    folder = tmp_path_factory.mktemp("course")
-    shutil.copy(CLASSROOM / "nbgrader_config.py", folder)
-    shutil.copytree(CLASSROOM / "source", folder / "source")
-    for assignment in ASSIGNMENTS:
-        nbgrader(folder, "generate_assignment", assignment, "--force")
-    return folder
+    return scratch_course(tmp_path_factory.mktemp("course"))
 
 
 def autograde(course: Path, assignment: str, student: str, notebook) -> dict[str, tuple[float, float, str]]:
@@ -160,6 +145,26 @@ def check_assignment_pipeline(course: Path, assignment: str, wrong: dict[str, tu
     for grade_id, (_, message) in wrong.items():
         score, _, said = mistaken[f"{grade_id}_tests"]
         assert score == 0 and message in said, (grade_id, said)
+
+
+def panels_in(nb) -> list:
+    """The live panels a notebook displays: widget views whose saved state holds a "Train" button.
+
+    A cold run also displays tqdm's progress bars as widgets; they hold no button, so they are not counted.
+    """
+    state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+
+    def has_train_button(model_id: str) -> bool:
+        model = state.get(model_id)
+        if model is None:
+            return False
+        if model["model_name"] == "ButtonModel" and model["state"].get("description") == "Train":
+            return True
+        children = model["state"].get("children", [])
+        return any(has_train_button(child.removeprefix("IPY_MODEL_")) for child in children)
+
+    return [view for view in outputs_of(nb, "application/vnd.jupyter.widget-view+json")
+            if has_train_button(view["model_id"])]
 
 
 def outputs_of(nb, kind: str) -> list:

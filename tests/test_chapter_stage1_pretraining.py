@@ -1,7 +1,7 @@
 """The chapter "Stage 1: pre-training", as the book build executed it, top to bottom from a clean kernel."""
 import pytest
 
-from conftest import ROOT, executed, outputs_of
+from conftest import ROOT, executed, outputs_of, panels_in
 
 CHAPTER = ROOT / "book" / "stage1_pretraining.ipynb"
 
@@ -12,5 +12,6 @@ def test_chapter_runs_and_shows_its_results(built_book):
     assert len(outputs_of(nb, "image/png")) >= 3  # cleaning, scaling and knowledge figures
     twin = [h for h in outputs_of(nb, "text/html") if "anim-slider" in "".join(h)]
     assert twin, "the static twin (a scrubbable animation) is missing"
+    assert len(panels_in(nb)) == 1, "the live panel is missing (or shown twice)"
     verdicts = "".join("".join(m) for m in outputs_of(nb, "text/markdown"))
     assert verdicts.count("Verdict") == 5 and "does not hold" not in verdicts

@@ -1,7 +1,7 @@
 """The chapter "Stage 2: imitating a stronger model", as the book build executed it, top to bottom from a clean kernel."""
 import pytest
 
-from conftest import ROOT, executed, outputs_of
+from conftest import ROOT, executed, outputs_of, panels_in
 
 CHAPTER = ROOT / "book" / "stage2_imitation.ipynb"
 
@@ -12,4 +12,4 @@ def test_chapter_runs_and_shows_its_results(built_book):
     verdicts = "".join("".join(m) for m in outputs_of(nb, "text/markdown"))
     assert verdicts.count("Verdict") == 2 and "does not hold" not in verdicts
     assert len(outputs_of(nb, "image/png")) >= 1, "a figure is missing"
-    assert outputs_of(nb, "application/vnd.jupyter.widget-view+json") == [], "this chapter has no panel"
+    assert panels_in(nb) == [], "this chapter has no panel"

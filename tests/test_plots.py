@@ -55,3 +55,14 @@ def test_stage2_figures_have_their_axes():
     imitation = [{"examples": n, "known": {"format": 1.0, "accuracy": 0.5},
                   "unknown": {"format": 1.0, "accuracy": 0.05, "chance": 0.04}} for n in (10, 100)]
     assert len(plots.imitation_figure(imitation).axes[0].lines) == 4
+
+
+def test_a_live_curve_with_one_point_is_visible():
+    """A run's first logged loss is a single point: it is drawn with a marker, not as an invisible line."""
+    from matplotlib.figure import Figure
+
+    fig = plots.draw_training(Figure(), [(1, 5.0)], [], 80)
+    line = fig.axes[0].lines[0]
+    assert line.get_marker() == "o" and list(line.get_markevery()) == [0]
+    fig = plots.draw_lora_panel(Figure(), [(1, 5.0)], 40, [], None)
+    assert fig.axes[0].lines[0].get_marker() == "o"

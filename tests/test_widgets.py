@@ -20,6 +20,13 @@ def test_panel_trains_and_draws(cache):
     assert panel.first_event_s is not None and not panel.run_button.disabled and panel.stop_button.disabled
 
 
+def test_a_new_panel_shows_a_placeholder_and_sliders_that_can_be_dragged():
+    panel = lora_panel()
+    assert bytes(panel.image.value).startswith(b"\x89PNG")  # not an empty image (a broken-image icon)
+    assert "Press Train" in panel.figure.texts[0].get_text()
+    assert panel.knobs["rank"].layout.min_width == "380px"
+
+
 @pytest.mark.parametrize("knob, value, message", [
     ("steps", 0, "steps must be an integer from 1 to 100000"),
     ("steps", -10, "steps must be an integer from 1 to 100000"),

@@ -18,7 +18,8 @@ def draw_training(fig: Figure, curve: list, checkpoints: list, max_steps: int, t
     fig.clear()
     ax, text = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
     if curve:
-        ax.plot(*zip(*curve), label="training loss", color=COLORS[0])
+        # The newest point is marked, so that a live run's first point is visible before there is a line.
+        ax.plot(*zip(*curve), "-o", markevery=[len(curve) - 1], label="training loss", color=COLORS[0])
     if checkpoints:
         ax.plot([c["step"] for c in checkpoints], [c["val_loss"] for c in checkpoints], "o-",
                 label="held-out loss", color=COLORS[1])
@@ -159,7 +160,7 @@ def loss_mask(tokenizer: PreTrainedTokenizerFast, conversation: list[dict[str, s
 
 def _loss(ax, curve: list, max_steps: int, title: str = "") -> None:
     if curve:
-        ax.plot(*zip(*curve), color=COLORS[0])
+        ax.plot(*zip(*curve), "-o", markevery=[len(curve) - 1], color=COLORS[0])  # the newest point marked
     ax.set(xlim=(0, max_steps), xlabel="step", ylabel="fine-tuning loss", title=title)
     ax.set_ylim(bottom=0)
 
@@ -224,8 +225,9 @@ def draw_lora(axes, runs: list[dict], reference: dict | None = None) -> None:
     acc.set(ylim=(0, 1.02), ylabel="QA accuracy", xlim=(3e-4, 1.5))
     dist.set(ylabel="distance from the base weights", xlim=(3e-4, 1.5))
     dist.set_ylim(bottom=0)
-    acc.legend(fontsize=7, loc="lower right")
-    dist.legend(fontsize=7, loc="upper left")
+    # Legends above the axes: inside, they covered the points they describe.
+    acc.legend(fontsize=7, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, frameon=False)
+    dist.legend(fontsize=7, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False)
 
 
 def draw_lora_panel(fig: Figure, curve: list, max_steps: int, runs: list[dict], reference: dict | None) -> Figure:

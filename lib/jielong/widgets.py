@@ -46,8 +46,12 @@ class Panel:
         self.stop_button = w.Button(description="Stop", icon="stop", disabled=True)
         self.run_button.on_click(lambda _: self.run())
         self.stop_button.on_click(lambda _: self.stop())
-        self.widget = w.VBox([w.HBox(list(knobs.values())), w.HBox([self.run_button, self.stop_button]),
-                              self.message, self.image])
+        for knob in knobs.values():
+            if isinstance(knob, (w.IntSlider, w.FloatSlider)):
+                knob.layout.min_width = "380px"  # a slider squeezed into a row of knobs cannot be dragged
+        self.widget = w.VBox([w.HBox(list(knobs.values()), layout=w.Layout(flex_flow="row wrap")),
+                              w.HBox([self.run_button, self.stop_button]), self.message, self.image])
+        self._placeholder()
         self.result: dict | None = None
         self.history: list[dict] = []  # every finished run of this panel, for the plots that compare runs
         self.error: str | None = None
@@ -56,6 +60,13 @@ class Panel:
         self._state: dict[str, Any] = {}
         self._last_draw = 0.0
         self.first_event_s: float | None = None
+
+    def _placeholder(self) -> None:
+        """Before the first run the image shows what will appear there (an empty image is a broken-image icon)."""
+        self.figure.clear()
+        self.figure.text(0.5, 0.5, "Press Train: the curves appear here while the model trains.", ha="center",
+                         va="center", fontsize=12, color="grey")
+        self.image.value = _png(self.figure)
 
     def values(self) -> dict[str, Any]:
         """The knobs' current values."""

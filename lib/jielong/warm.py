@@ -1,0 +1,46 @@
+"""Train every model the chapters load into the cache, once: `python -m jielong.warm`.
+
+Binder's `postBuild` runs it so that a student's first chapter starts with its models ready; a teacher can run it
+before grading. Each model is keyed by the code that made it, so a later library change retrains only what changed.
+"""
+import sys
+import time
+from collections.abc import Callable
+
+from tqdm.auto import tqdm
+
+from . import base, experiments
+
+DEFAULT_BASE = "base model (every chapter)"
+# Every model a chapter loads on the book's seed, in the order the chapters first need them.
+MODELS: dict[str, Callable[[], object]] = {
+    DEFAULT_BASE: lambda: base.base_model(progress=False),
+    "diversity-1 base model (举一反三)": lambda: base.base_model(base.BaseSpec(diversity=1), progress=False),
+    "diversity-2 base model (举一反三)": lambda: base.base_model(base.BaseSpec(diversity=2), progress=False),
+    "diversity-3 base model (举一反三)": lambda: base.base_model(base.BaseSpec(diversity=3), progress=False),
+    "student base model (imitation)": lambda: base.base_model(
+        base.BaseSpec(known_people=experiments.STUDENT_KNOWS), progress=False),
+    "task-A model (forgetting)": experiments.task_a_model,
+    "teacher model (imitation)": experiments.teacher_model,
+    "stage-3 policy (RLHF)": experiments.policy_model,
+    "reward model (RLHF)": experiments.reward_model,
+}
+
+
+def warm(names: list[str] | None = None) -> dict[str, float]:
+    """Train (or load) the named models of MODELS, all of them by default; return the seconds each took."""
+    names = list(MODELS) if names is None else names
+    unknown = [name for name in names if name not in MODELS]
+    if unknown:
+        raise ValueError(f"names must be models of jielong.warm.MODELS ({', '.join(MODELS)}), got {unknown!r}")
+    seconds = {}
+    for name in tqdm(names, desc="models", unit="model", file=sys.stdout):
+        start = time.perf_counter()
+        MODELS[name]()
+        seconds[name] = time.perf_counter() - start
+        tqdm.write(f"{name}: {seconds[name]:.0f} s", file=sys.stdout)
+    return seconds
+
+
+if __name__ == "__main__":
+    warm()
