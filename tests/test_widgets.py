@@ -27,6 +27,21 @@ def test_a_new_panel_shows_a_placeholder_and_sliders_that_can_be_dragged():
     assert panel.knobs["rank"].layout.min_width == "380px"
 
 
+@pytest.mark.slow
+def test_the_pretraining_panels_default_run_ends_with_words_of_its_world(cache):
+    """What a student watches live is learning: from an untrained model's noise to the world's own words."""
+    from jielong.experiments import SMALL_WORLD
+    from jielong.worlds import ATTRIBUTES, World
+
+    panel = pretraining_panel()
+    panel.run(block=True)
+    world = World(0, SMALL_WORLD)
+    words = {str(person.fact(a)) for person in world.people for a in ATTRIBUTES}
+    first, last = panel.result["checkpoints"][0]["samples"], panel.result["checkpoints"][-1]["samples"]
+    assert all(sample.strip() in words for sample in last), last
+    assert not all(sample.strip() in words for sample in first), first
+
+
 @pytest.mark.parametrize("knob, value, message", [
     ("steps", 0, "steps must be an integer from 1 to 100000"),
     ("steps", -10, "steps must be an integer from 1 to 100000"),

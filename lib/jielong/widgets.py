@@ -138,8 +138,11 @@ def _draw_pretraining(fig: Figure, state: dict) -> None:
                   state["values"]["steps"], state["values"]["preset"])
 
 
-def pretraining_panel(preset: str = "micro", steps: int = 80, lr: float = 5e-3, seed: int = 0) -> Panel:
-    """Train a tiny LM live: model size, steps, learning rate and seed; loss and completions stream in."""
+def pretraining_panel(preset: str = "micro", steps: int = 120, lr: float = 1e-2, seed: int = 0) -> Panel:
+    """Train a tiny LM live: model size, steps, learning rate and seed; loss and completions stream in.
+
+    The default run is long enough for the completions to become words of the world (a city, a field of study).
+    """
     check_choice("preset", preset, PRESETS)
     check_training_knobs(steps, lr, 16, seed)
     style = {"description_width": "initial"}
