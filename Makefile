@@ -18,13 +18,15 @@ $(READY): pyproject.toml
 	touch $(READY)
 
 # Jupyter Book re-executes only notebooks whose code changed (its execution cache); the library's code is not part of
-# that key, so a changed library (or package list) clears the cache and every chapter runs again.
+# that key, so a changed library (or package list) clears the cache and every chapter runs again. tools/execute.py
+# fills that cache two notebooks at a time first; the build then executes nothing.
 LIBRARY_CODE = $$(cat $$(find lib -name '*.py' | sort) pyproject.toml | sha256sum | cut -c1-16)
 EXECUTION_CACHE := _build/.jupyter_cache
 
 book: $(READY)
 	@code=$(LIBRARY_CODE); if [ "$$(cat $(EXECUTION_CACHE)/library-code 2>/dev/null)" != "$$code" ]; then \
 		rm -rf $(EXECUTION_CACHE) && mkdir -p $(EXECUTION_CACHE) && echo $$code > $(EXECUTION_CACHE)/library-code; fi
+	$(BIN)/python tools/execute.py $(EXECUTION_CACHE)
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 
 # The browser test drives Debian's chromium; install it when it is missing and we may.

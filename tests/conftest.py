@@ -14,6 +14,12 @@ ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("JIELONG_CACHE", str(ROOT / "_build" / "test-cache"))
 torch.set_num_threads(min(2, torch.get_num_threads()))
 
+# Offline: every connection off this machine is refused (and fails the test that made it); the book build and its
+# kernels run with the same guard through PYTHONPATH, and test_book.py checks that none of them tried.
+OFFLINE = ROOT / "tests" / "offline"
+sys.path.insert(0, str(OFFLINE))
+import sitecustomize  # noqa: E402,F401  (tests/offline/sitecustomize.py: installs the guard in this process)
+
 # The suite verifies the book's own seed; `make verify` records the other seeds in benchmarks/verify.json, and
 # test_claims.py checks that record against the current code and against what this run recomputes on seed 0.
 SEEDS = (0,)
@@ -50,8 +56,14 @@ def built_book(tmp_path_factory) -> Path:
     """
     out = tmp_path_factory.mktemp("book")
     jb = Path(sys.executable).with_name("jupyter-book")
+    guarded = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(OFFLINE), os.environ.get("PYTHONPATH")])),
+               "JIELONG_NETWORK_LOG": str(out / "network-attempts.log")}
+    # As `make book` does: the notebooks executed two at a time into the build's execution cache, then the build.
+    ahead = subprocess.run([sys.executable, str(ROOT / "tools" / "execute.py"), str(out / "_build" / ".jupyter_cache")],
+                           capture_output=True, text=True, timeout=4200, env=guarded)
+    assert ahead.returncode == 0, ahead.stderr[-5000:]
     proc = subprocess.run([str(jb), "build", str(ROOT), "--path-output", str(out), "--warningiserror", "--nitpick",
-                           "--keep-going"], capture_output=True, text=True, timeout=4200)
+                           "--keep-going"], capture_output=True, text=True, timeout=4200, env=guarded)
     assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-5000:]
     return out / "_build"
 

@@ -29,6 +29,25 @@ def test_book_builds_with_every_page(built_book):
 
 
 @pytest.mark.slow
+def test_the_build_and_every_chapter_ran_offline(built_book):
+    """The build and every kernel ran with the network guard (tests/offline): none tried to leave the machine."""
+    log = built_book.parent / "network-attempts.log"
+    assert not log.exists(), log.read_text()[:2000]
+
+
+@pytest.mark.slow
+def test_launch_buttons_open_the_configured_repository_without_a_dot_segment(built_book):
+    from launch import repository  # tools/, on the path through conftest
+
+    url, branch = repository()
+    owner_and_name = url.removeprefix("https://github.com/")
+    html = (built_book / "html" / "book" / "stage1_pretraining.html").read_text()
+    assert f"https://mybinder.org/v2/gh/{owner_and_name}/{branch}?urlpath=lab/tree/book/stage1_pretraining.ipynb" in html
+    assert f"https://colab.research.google.com/github/{owner_and_name}/blob/{branch}/book/stage1_pretraining.ipynb" in html
+    assert "tree/./" not in html and "blob/main/./" not in html
+
+
+@pytest.mark.slow
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (make test installs it)")
 def test_chapter_pages_in_a_headless_browser(built_book):
     from playwright.sync_api import sync_playwright
@@ -54,6 +73,8 @@ def test_chapter_pages_in_a_headless_browser(built_book):
                 figures = page.locator("img[src*='.png']").count()
                 assert figures >= least, f"only {figures} figures on {path}"
                 assert page.locator("h1").count() >= 1, path
+                if path.startswith("lectures/"):  # the claims table is a real table, one row per claim at least
+                    assert page.locator("table tbody tr").count() >= 4, f"no claims table on {path}"
             page.goto(f"http://127.0.0.1:{server.server_port}/book/stage1_pretraining.html", wait_until="load")
             slider = page.locator("input.anim-slider")
             assert slider.count() == 1, "static twin missing"

@@ -1,0 +1,41 @@
+"""tools/execute.py: the book's notebooks executed two at a time into Jupyter Book's execution cache."""
+import nbformat
+import pytest
+
+from conftest import ROOT  # conftest puts tools/ on the path
+
+import execute  # noqa: E402
+
+
+def test_the_book_notebooks_are_the_tocs_in_order():
+    names = [p.relative_to(ROOT).as_posix() for p in execute.book_notebooks()]
+    assert names[0] == "book/stage1_pretraining.ipynb" and names[-1] == "lectures/lecture08.ipynb"
+    assert len(names) == 13 and all((ROOT / n).exists() for n in names)
+
+
+def test_workers_must_be_positive(tmp_path):
+    with pytest.raises(ValueError, match="workers must be an integer from 1"):
+        execute.execute(tmp_path / "cache", [], workers=0)
+
+
+def test_notebooks_run_in_parallel_with_one_thread_each_and_are_found_in_the_cache(tmp_path):
+    notebooks = []
+    for name in ("a", "b", "c"):
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell("import os\nprint(os.environ['OMP_NUM_THREADS'])")]
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, tmp_path / f"{name}.ipynb")
+        notebooks.append(tmp_path / f"{name}.ipynb")
+    failing = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 / 0")])
+    failing.metadata["kernelspec"] = nb.metadata["kernelspec"]
+    nbformat.write(failing, tmp_path / "failing.ipynb")
+    cache = tmp_path / "cache"
+    first = execute.execute(cache, [*notebooks, tmp_path / "failing.ipynb"])
+    assert [first[str(p)] for p in notebooks] == ["executed"] * 3, first
+    assert first[str(tmp_path / "failing.ipynb")] == "failed", first
+    assert set(execute.execute(cache, notebooks).values()) == {"cached"}
+    from jupyter_cache import get_cache
+
+    record = get_cache(str(cache)).match_cache_notebook(nbformat.read(notebooks[0], as_version=4))
+    outputs = get_cache(str(cache)).get_cache_bundle(record.pk).nb.cells[0].outputs
+    assert outputs[0]["text"].strip() == "1"
