@@ -51,7 +51,7 @@ def base():
 def built_book(tmp_path_factory) -> Path:
     """The whole book built once, strictly, every notebook executed from a clean kernel: the build's `_build` folder.
 
-    The chapter and lecture tests read the executed notebooks the build keeps (`jupyter_execute/`) rather than
+    The chapter and lecture tests read the executed notebooks the build keeps (its execution cache) rather than
     executing every chapter a second time.
     """
     out = tmp_path_factory.mktemp("book")
@@ -69,10 +69,14 @@ def built_book(tmp_path_factory) -> Path:
 
 
 def executed(built_book: Path, notebook: Path):
-    """The executed copy of one of the book's notebooks, with its outputs, as the book build ran it."""
+    """One of the book's notebooks with the outputs the build's execution gave it (from the build's execution cache:
+    in cache mode Jupyter Book's `jupyter_execute/` copies keep no outputs)."""
     import nbformat
+    from jupyter_cache import get_cache
 
-    return nbformat.read(built_book / "jupyter_execute" / notebook.relative_to(ROOT), as_version=4)
+    _, merged = get_cache(str(built_book / ".jupyter_cache")).merge_match_into_notebook(
+        nbformat.read(notebook, as_version=4))
+    return merged
 
 
 sys.path.insert(0, str(ROOT / "tools"))

@@ -14,7 +14,8 @@ PAGES = {"book/stage1_pretraining.html": 3, "book/stage2_instruction.html": 0, "
          "book/stage2_lora.html": 1, "book/stage2_forgetting.html": 2, "book/stage2_imitation.html": 1,
          "book/stage3_feedback.html": 2, "book/stage3_rlhf.html": 1, "book/stage3_dpo_kto.html": 1,
          "book/stage3_grpo_rlaif.html": 1,
-         "lectures/lecture06.html": 0, "lectures/lecture07.html": 0, "lectures/lecture08.html": 0, "teaching.html": 0}
+         "lectures/lecture06.html": 0, "lectures/lecture07.html": 0, "lectures/lecture08.html": 0, "teaching.html": 0,
+         "glossary.html": 0}
 
 
 @pytest.mark.slow
