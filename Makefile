@@ -9,11 +9,12 @@ READY := $(VENV)/.ready
 setup: $(READY)
 
 # torch is pinned first, from PyTorch's CPU index (on Linux PyPI serves a CUDA build of several GB; the CPU build's
-# version, 2.13.0+cpu, sorts above it); the package's own range then installs nothing more.
+# version, 2.13.0+cpu, sorts above it; one retry, so that a machine without that index moves on at once); the
+# package's own range then installs nothing more.
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 $(READY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet torch==2.13.0 --extra-index-url $(TORCH_INDEX)
+	$(BIN)/pip install --quiet --retries 1 torch==2.13.0 --extra-index-url $(TORCH_INDEX)
 	$(BIN)/pip install --quiet -e '.[book,test,classroom]'
 	touch $(READY)
 

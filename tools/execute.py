@@ -39,9 +39,16 @@ def execute(cache_folder: Path, notebooks: list[Path] | None = None, workers: in
     cache = get_cache(str(cache_folder))
     records = [cache.add_nb_to_project(str(path)) for path in (book_notebooks() if notebooks is None else notebooks)]
     todo = [r for r in records if cache.get_cached_project_nb(r.pk) is None]
+    # The chapters first; then the pages that read their results (the lecture pages' verdicts), which then find
+    # every experiment cached instead of running it a second time beside the chapter that runs it.
+    chapter = lambda record: Path(record.uri).parent.name == "book"  # noqa: E731
+    phases = ([r for r in todo if chapter(r)], [r for r in todo if not chapter(r)])
+    outcome = {}
     with ProcessPoolExecutor(workers) as pool:
-        codes = pool.map(ExecutionWorkerLocalMProc(), [ProcessData(r.pk, r.uri, cache, timeout, False) for r in todo])
-        outcome = {uri: ("executed", "failed", "not cached")[code] for code, uri in codes}
+        for phase in phases:
+            data = [ProcessData(r.pk, r.uri, cache, timeout, False) for r in phase]
+            codes = pool.map(ExecutionWorkerLocalMProc(), data)
+            outcome.update({uri: ("executed", "failed", "not cached")[code] for code, uri in codes})
     return {r.uri: outcome.get(r.uri, "cached") for r in records}
 
 

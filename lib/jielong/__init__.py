@@ -10,10 +10,10 @@ import os
 # and changes no number. It must be set before torch is first imported; a user's own setting wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from . import (base, cache, claims, cleaning, evaluate, experiments, feedback, models, objectives, plots, stats,  # noqa: E402
-               tokenizer, train, warm, widgets, worlds)
+from . import (base, cache, claims, cleaning, evaluate, experiments, feedback, lectures, models, objectives, plots,  # noqa: E402
+               stats, tokenizer, train, warm, widgets, worlds)
 
-__all__ = ["show", "base", "cache", "claims", "cleaning", "evaluate", "experiments", "feedback", "models", "objectives",
+__all__ = ["show", "base", "cache", "claims", "cleaning", "evaluate", "experiments", "feedback", "lectures", "models", "objectives",
            "plots", "stats", "tokenizer", "train", "warm", "widgets", "worlds"]
 __version__ = "0.1.0"
 
