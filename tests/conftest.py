@@ -7,18 +7,29 @@ import sys
 from pathlib import Path
 
 import pytest
-import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 # Persistent across local runs (fast re-runs), empty on a fresh clone (CI trains everything once).
 os.environ.setdefault("JIELONG_CACHE", str(ROOT / "_build" / "test-cache"))
+
+import jielong  # noqa: E402,F401  (first, as a chapter imports it: it sets torch's and the Hub's environment)
+import torch  # noqa: E402
+
 torch.set_num_threads(min(2, torch.get_num_threads()))
 
 # Offline: every connection off this machine is refused (and fails the test that made it); the book build and its
 # kernels run with the same guard through PYTHONPATH, and test_book.py checks that none of them tried.
 OFFLINE = ROOT / "tests" / "offline"
 sys.path.insert(0, str(OFFLINE))
-import sitecustomize  # noqa: E402,F401  (tests/offline/sitecustomize.py: installs the guard in this process)
+import sitecustomize  # noqa: E402  (tests/offline/sitecustomize.py: installs the guard in this process)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run if anything in this process tried the network, even where the library caught the refusal (a
+    background thread's telemetry, for one)."""
+    if sitecustomize.ATTEMPTS:
+        print(f"\nnetwork attempts refused in the test process: {sorted(set(sitecustomize.ATTEMPTS))}")
+        session.exitstatus = 1
 
 # The suite verifies the book's own seed; `make verify` records the other seeds in benchmarks/verify.json, and
 # test_claims.py checks that record against the current code and against what this run recomputes on seed 0.

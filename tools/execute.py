@@ -8,6 +8,7 @@ workers are jupyter-cache's own, the ones its `jcache project execute` uses.
 Usage: python tools/execute.py CACHE_FOLDER [--workers N]
 """
 import argparse
+import multiprocessing
 import os
 import sys
 import time
@@ -44,7 +45,8 @@ def execute(cache_folder: Path, notebooks: list[Path] | None = None, workers: in
     chapter = lambda record: Path(record.uri).parent.name == "book"  # noqa: E731
     phases = ([r for r in todo if chapter(r)], [r for r in todo if not chapter(r)])
     outcome = {}
-    with ProcessPoolExecutor(workers) as pool:
+    # Spawned, not forked: a fork of a process with threads running (a test session, a notebook) can deadlock.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         for phase in phases:
             data = [ProcessData(r.pk, r.uri, cache, timeout, False) for r in phase]
             codes = pool.map(ExecutionWorkerLocalMProc(), data)

@@ -9,6 +9,9 @@ import os
 # cores: 40 pre-training steps took 128 s instead of 7 s). Waiting passively costs nothing when the machine is idle
 # and changes no number. It must be set before torch is first imported; a user's own setting wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# Offline: trl's and transformers' trainers report usage to the Hugging Face Hub from a background thread (a
+# connection each run, caught by the offline test); the book downloads nothing and sends nothing.
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 from . import (base, cache, claims, cleaning, evaluate, experiments, feedback, lectures, models, objectives, plots,  # noqa: E402
                stats, tokenizer, train, warm, widgets, worlds)

@@ -7,8 +7,10 @@ it from conftest. Attempts are appended to the file that JIELONG_NETWORK_LOG nam
 import ipaddress
 import os
 import socket
+import traceback
 
 _connect, _connect_ex, _getaddrinfo = socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo
+ATTEMPTS: list[str] = []  # this process's refused attempts (the test session fails at its end if there are any)
 
 
 def _local(host) -> bool:
@@ -21,10 +23,11 @@ def _local(host) -> bool:
 
 
 def _refuse(what: str):
+    ATTEMPTS.append(what)
     log = os.environ.get("JIELONG_NETWORK_LOG")
-    if log:
+    if log:  # with the calls that led here, to find the library that tried
         with open(log, "a") as f:
-            f.write(f"{os.getpid()} {what}\n")
+            f.write(f"{os.getpid()} {what}\n" + "".join(traceback.format_stack()[:-2]))
     raise OSError(f"network access is blocked in the offline check: {what}")
 
 
