@@ -4,6 +4,7 @@
 first use of a term is not linked. A term is used where one of its names appears in running text: headings, code,
 maths, links and directive lines are not running text.
 """
+import functools
 import re
 import sys
 from dataclasses import dataclass
@@ -32,7 +33,8 @@ class Term:
         return next((n for n in self.names if bool(re.search(r"[\u4e00-\u9fff]", n)) != chinese), None)
 
 
-def terms() -> list[Term]:
+@functools.cache  # read once: first_use consults every entry for every term of every chapter
+def terms() -> tuple[Term, ...]:
     """The entries of the glossary page, in its order."""
     block = (ROOT / "glossary.md").read_text().split(":::{glossary}")[1].split(":::")[0]
     entries, names = [], []
@@ -42,7 +44,7 @@ def terms() -> list[Term]:
         elif names:
             entries.append(Term(tuple(names)))
             names = []
-    return entries
+    return tuple(entries)
 
 
 def _pattern(name: str) -> re.Pattern:
