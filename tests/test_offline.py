@@ -27,7 +27,9 @@ def test_training_sends_no_telemetry(tmp_path):
     """trl's and transformers' trainers report to the Hub from a thread unless told not to; jielong tells them."""
     log = tmp_path / "attempts.log"
     env = {**os.environ, "PYTHONPATH": str(OFFLINE), "JIELONG_NETWORK_LOG": str(log), "JIELONG_CACHE": str(tmp_path)}
-    env.pop("HF_HUB_DISABLE_TELEMETRY", None)
+    # trl stays silent under CI=..., and the Hub under any of its opt-outs: a CI runner sets some, so the test clears them
+    for quiet in ("HF_HUB_DISABLE_TELEMETRY", "DISABLE_TELEMETRY", "DO_NOT_TRACK", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "CI"):
+        env.pop(quiet, None)
     code = ("import time\nimport jielong as jl\n"
             "world = jl.worlds.World(seed=0, n_people=20)\ntokenizer = jl.base.tokenizer_for(world)\n"
             "model = jl.models.build_model('nano', len(tokenizer), seed=0)\n"
