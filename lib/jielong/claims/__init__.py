@@ -7,13 +7,16 @@ pass.
 """
 from __future__ import annotations
 
+from ..cache import code_version
 from ..validation import check_choice, check_int
 from . import feedback, fine_tuning, pretraining
 from ._core import Claim, Measurement, Verdict
 
-CLAIMS: dict[str, Claim] = {c.id: c for c in (*pretraining.CLAIMS, *fine_tuning.CLAIMS, *feedback.CLAIMS)}
+MODULES = (pretraining, fine_tuning, feedback)
+CLAIMS: dict[str, Claim] = {c.id: c for module in MODULES for c in module.CLAIMS}
+_MODULE_OF = {c.id: module.__name__ for module in MODULES for c in module.CLAIMS}
 
-__all__ = ["CLAIMS", "Claim", "Measurement", "Verdict", "table", "verify"]
+__all__ = ["CLAIMS", "Claim", "Measurement", "Verdict", "code", "verify"]
 
 
 def verify(claim_id: str, seed: int = 0) -> Verdict:
@@ -23,12 +26,7 @@ def verify(claim_id: str, seed: int = 0) -> Verdict:
     return CLAIMS[claim_id].verify(seed)
 
 
-def table(lecture: int):
-    """The claims of one lecture as a Markdown table (for the lecture pages)."""
-    from IPython.display import Markdown
-
-    check_choice("lecture", lecture, (6, 7, 8))
-    rows = ["| claim | statement | effect measured | threshold | control |", "| --- | --- | --- | --- | --- |"]
-    rows += [f"| `{c.id}` | {c.statement} | {c.effect} | {c.bound} | {c.control} |"
-             for c in CLAIMS.values() if c.lecture == lecture]
-    return Markdown("\n".join(rows))
+def code(claim_id: str) -> str:
+    """The version of the code that decides a claim: its module's source and all it imports (experiments included)."""
+    check_choice("claim_id", claim_id, CLAIMS)
+    return code_version(_MODULE_OF[claim_id])

@@ -65,7 +65,7 @@ class Claim:
         edge = found.effect if found.interval is None else found.interval[1 if self.at_most else 0]
         control_passes = self.passes(control.effect) and all(ok for _, ok in control.floors)
         holds = self.passes(edge) and all(ok for _, ok in found.floors) and not control_passes
-        return Verdict(self.id, seed, float(found.effect), found.interval, float(control.effect), self.threshold,
+        return Verdict(self, seed, float(found.effect), found.interval, float(control.effect), self.threshold,
                        holds, dict(found.floors), dict(control.floors), control_passes)
 
 
@@ -73,7 +73,7 @@ class Claim:
 class Verdict:
     """The outcome of one claim on one seed: the effect and its interval, the control's effect, and whether it holds."""
 
-    claim_id: str
+    claim: Claim = field(repr=False)
     seed: int
     effect: float
     interval: tuple[float, float] | None
@@ -84,10 +84,13 @@ class Verdict:
     control_floors: dict[str, bool]
     control_passes: bool
 
-    def _parts(self) -> tuple:
-        from . import CLAIMS
+    @property
+    def claim_id(self) -> str:
+        """The id of the claim this verdict is about."""
+        return self.claim.id
 
-        claim = CLAIMS[self.claim_id]
+    def _parts(self) -> tuple:
+        claim = self.claim
         interval = "" if self.interval is None else f" (95% interval {self.interval[0]:.2f} to {self.interval[1]:.2f})"
         floors = "; ".join(f"{name}: {'yes' if ok else 'NO'}" for name, ok in self.floors.items())
         return claim, interval, floors

@@ -1,8 +1,10 @@
 """The claims of lecture 8 (stage 3, learning from feedback), each with its control."""
 from __future__ import annotations
 
-from .. import experiments as ex
-from ..experiments.preferences import panel_agreement
+from ..experiments.ai_feedback import rlaif_run
+from ..experiments.policy_optimisation import RL_BETAS, direct_run, rl_run, verifiable_run
+from ..experiments.preferences import FEW_PAIRS, human_feedback, panel_agreement
+from ..experiments.reward import best_of_n_run, reward_model_run
 from ..stats import mean
 from ._core import Claim, Measurement, paired, rate
 
@@ -18,12 +20,12 @@ def _above_chance(feedback: dict, who: str) -> tuple[list[float], list[float]]:
 
 
 def _judging_gap(seed: int, who: str = "") -> Measurement:
-    judge, write = _above_chance(ex.human_feedback(seed), who)
+    judge, write = _above_chance(human_feedback(seed), who)
     return paired(lambda i: mean(judge, i) - mean(write, i), len(judge), seed)
 
 
 def _relative(seed: int, key: str = "ratings") -> Measurement:
-    result = ex.human_feedback(seed)
+    result = human_feedback(seed)
     ratings, n = result[key], result["questions"]
 
     def statistic(i: list[int] | None) -> float:
@@ -34,17 +36,17 @@ def _relative(seed: int, key: str = "ratings") -> Measurement:
 
 
 def _reward_accuracy(seed: int, labels: str = "human") -> Measurement:
-    return rate(ex.reward_model_run(seed=seed, labels=labels)["ordered_right"])
+    return rate(reward_model_run(seed=seed, labels=labels)["ordered_right"])
 
 
 def _more_pairs(seed: int, labels: str = "human") -> Measurement:
-    many = ex.reward_model_run(seed=seed, labels=labels)["ordered_right"]
-    few = ex.reward_model_run(pairs=ex.FEW_PAIRS, seed=seed)["ordered_right"]
+    many = reward_model_run(seed=seed, labels=labels)["ordered_right"]
+    few = reward_model_run(pairs=FEW_PAIRS, seed=seed)["ordered_right"]
     return paired(lambda i: mean(many, i) - mean(few, i), len(many), seed)
 
 
 def _best_of_n(seed: int, key: str = "quality") -> Measurement:
-    result = ex.best_of_n_run(seed=seed)
+    result = best_of_n_run(seed=seed)
     upto = result["n"].index(16) + 1
     curve = result[key][:upto]
     rising = all(b >= a - 0.01 for a, b in zip(curve, curve[1:]))
@@ -55,7 +57,7 @@ def _best_of_n(seed: int, key: str = "quality") -> Measurement:
 
 def _kl_error(seed: int, target: str = "kl") -> Measurement:
     """The largest relative gap, over n from 2 to 32, between the simulated best-of-n KL and `target`."""
-    result = ex.best_of_n_run(seed=seed)
+    result = best_of_n_run(seed=seed)
     gaps = [abs(s - t) / t for n, s, t in zip(result["n"], result["simulated_kl"], result[target]) if n > 1]
     below = all(kl <= bound + 1e-9 for kl, bound in zip(result["kl"], result["analytic_kl"]))
     return Measurement(max(gaps), floors=(("the exact KL stays under log n - (n-1)/n at every n", below),))
@@ -76,8 +78,8 @@ def _given_back(history: list[dict], indices: list[int] | None) -> tuple[float, 
     return at(0), sum(at(k) for k in (top - 1, top, top + 1)) / 3, at(-1)
 
 
-def _overoptimisation(seed: int, beta: float = ex.RL_BETAS[0]) -> Measurement:
-    history = ex.rl_run(beta=beta, seed=seed)["history"]
+def _overoptimisation(seed: int, beta: float = RL_BETAS[0]) -> Measurement:
+    history = rl_run(beta=beta, seed=seed)["history"]
 
     def statistic(i: list[int] | None) -> float:
         start, peak, end = _given_back(history, i)
@@ -96,14 +98,14 @@ def _drop(history: list[dict], i: list[int] | None) -> float:
 
 
 def _kl_holds_back(seed: int) -> Measurement:
-    small, large = (ex.rl_run(beta=beta, seed=seed)["history"] for beta in ex.RL_BETAS)
+    small, large = (rl_run(beta=beta, seed=seed)["history"] for beta in RL_BETAS)
     moved = large[-1]["reward"] - large[0]["reward"]
     return paired(lambda i: _drop(small, i) - _drop(large, i), len(small[0]["quality_by_question"]), seed,
                   ("the penalised policy moved: its proxy reward rose by 0.25 or more", moved >= 0.25))
 
 
 def _verifiable_gives_back(seed: int) -> Measurement:
-    return Measurement(_drop(ex.verifiable_run(seed=seed)["history"], None))
+    return Measurement(_drop(verifiable_run(seed=seed)["history"], None))
 
 
 def _gain(before: list[float], after: list[float], seed: int) -> Measurement:
@@ -111,17 +113,17 @@ def _gain(before: list[float], after: list[float], seed: int) -> Measurement:
 
 
 def _direct(method: str, labels: str, seed: int) -> Measurement:
-    run = ex.direct_run(method, seed=seed, labels=labels)
+    run = direct_run(method, seed=seed, labels=labels)
     return _gain(run["before"]["quality_by_question"], run["after"]["quality_by_question"], seed)
 
 
 def _verifiable(seed: int, reward: str = "verifiable") -> Measurement:
-    history = ex.verifiable_run(seed=seed, reward=reward)["history"]
+    history = verifiable_run(seed=seed, reward=reward)["history"]
     return _gain(history[0]["right_by_question"], history[-1]["right_by_question"], seed)
 
 
 def _judge(seed: int, judge: str = "self") -> Measurement:
-    return rate(ex.rlaif_run(judge, seed)["agrees_with_human"])
+    return rate(rlaif_run(judge, seed)["agrees_with_human"])
 
 
 RL_NOT_SHOWN = ("the proxy rises all run long while true quality rises, then gives back about half of its gain (and "
@@ -196,7 +198,7 @@ CLAIMS = (
         "Learning too much from the virtual human hurts: its score keeps rising while true quality rises, then falls.",
         "rl_run", "share of its gain true quality gives back after its peak (small KL penalty)", 0.25,
         _overoptimisation,
-        "the same run with a large KL penalty (beta 1)", lambda seed: _overoptimisation(seed, ex.RL_BETAS[1]),
+        "the same run with a large KL penalty (beta 1)", lambda seed: _overoptimisation(seed, RL_BETAS[1]),
         not_shown=RL_NOT_SHOWN,
     ),
     Claim(

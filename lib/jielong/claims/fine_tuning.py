@@ -1,7 +1,9 @@
 """The claims of lecture 7 (stage 2, instruction fine-tuning, LoRA, forgetting, imitation), each with its control."""
 from __future__ import annotations
 
-from .. import experiments as ex
+from ..experiments.fine_tuning import full_run, lora_run, sft_run
+from ..experiments.forgetting import forgetting_run
+from ..experiments.imitation import imitation_run
 from ..stats import mean, wilson
 from ._core import Claim, Measurement, paired, rate
 
@@ -16,30 +18,30 @@ def _learnt(run: dict, who: str) -> tuple[str, bool]:
 
 
 def _taught(seed: int) -> Measurement:
-    return rate(ex.sft_run("base", seed=seed)["seen_correct"])
+    return rate(sft_run("base", seed=seed)["seen_correct"])
 
 
 def _taught_before(seed: int) -> Measurement:
-    return rate(ex.sft_run("base", seed=seed)["seen_before_correct"])
+    return rate(sft_run("base", seed=seed)["seen_before_correct"])
 
 
 def _initialisation(seed: int) -> Measurement:
-    return _difference(ex.sft_run("base", seed=seed)["unseen_correct"],
-                       ex.sft_run("random", seed=seed)["unseen_correct"], seed)
+    return _difference(sft_run("base", seed=seed)["unseen_correct"],
+                       sft_run("random", seed=seed)["unseen_correct"], seed)
 
 
 def _initialisation_unread(seed: int) -> Measurement:
-    return _difference(ex.sft_run("unread", seed=seed)["unseen_correct"],
-                       ex.sft_run("random", seed=seed)["unseen_correct"], seed)
+    return _difference(sft_run("unread", seed=seed)["unseen_correct"],
+                       sft_run("random", seed=seed)["unseen_correct"], seed)
 
 
 def _diversity(seed: int, people: str = "unseen") -> Measurement:
-    return _difference(ex.sft_run("base", diversity=5, seed=seed)[f"{people}_correct"],
-                       ex.sft_run("base", diversity=1, seed=seed)[f"{people}_correct"], seed)
+    return _difference(sft_run("base", diversity=5, seed=seed)[f"{people}_correct"],
+                       sft_run("base", diversity=1, seed=seed)[f"{people}_correct"], seed)
 
 
 def _lora_gap(seed: int) -> Measurement:
-    lora, full = ex.lora_run(seed=seed), ex.full_run(seed)
+    lora, full = lora_run(seed=seed), full_run(seed)
     return _difference(full["seen_correct"], lora["seen_correct"], seed, _learnt(lora, "LoRA"))
 
 
@@ -50,30 +52,30 @@ def _never_trained(lora: dict) -> tuple[str, bool]:
 
 def _never_moved_gap(seed: int) -> Measurement:
     """An adapter that never trained is the base model itself."""
-    lora, full = ex.lora_run(seed=seed), ex.full_run(seed)
+    lora, full = lora_run(seed=seed), full_run(seed)
     return Measurement(full["seen_accuracy"] - lora["seen_before_accuracy"],
                        floors=(_never_trained(lora),))
 
 
 def _lora_keeps(seed: int) -> Measurement:
-    lora, full = ex.lora_run(seed=seed), ex.full_run(seed)
+    lora, full = lora_run(seed=seed), full_run(seed)
     return _difference(lora["facts_after_correct"], full["facts_after_correct"], seed,
                        _learnt(lora, "LoRA"), _learnt(full, "full fine-tuning"))
 
 
 def _never_moved_keeps(seed: int) -> Measurement:
-    lora, full = ex.lora_run(seed=seed), ex.full_run(seed)
+    lora, full = lora_run(seed=seed), full_run(seed)
     return Measurement(lora["facts_before"] - full["facts_after"],
                        floors=(_never_trained(lora),))
 
 
 def _lora_distance(seed: int) -> Measurement:
-    lora, full = ex.lora_run(seed=seed), ex.full_run(seed)
+    lora, full = lora_run(seed=seed), full_run(seed)
     return Measurement(lora["weight_distance"] / full["weight_distance"], floors=(_learnt(lora, "LoRA"),))
 
 
 def _never_moved_distance(seed: int) -> Measurement:
-    lora = ex.lora_run(seed=seed)
+    lora = lora_run(seed=seed)
     return Measurement(0.0, floors=(_never_trained(lora),))
 
 
@@ -83,15 +85,15 @@ def _drop(run: dict, seed: int) -> Measurement:
 
 
 def _forgotten(seed: int) -> Measurement:
-    return _drop(ex.forgetting_run(seed=seed), seed)
+    return _drop(forgetting_run(seed=seed), seed)
 
 
 def _barely_trained(seed: int) -> Measurement:
-    return _drop(ex.forgetting_run(lr=2e-5, seed=seed), seed)
+    return _drop(forgetting_run(lr=2e-5, seed=seed), seed)
 
 
 def _recovered(kind: str, seed: int) -> Measurement:
-    plain, replayed = ex.forgetting_run(seed=seed), ex.forgetting_run(replay=1.0, kind=kind, seed=seed)
+    plain, replayed = forgetting_run(seed=seed), forgetting_run(replay=1.0, kind=kind, seed=seed)
     before, lost, kept = plain["a_before_correct"], plain["a_after_correct"], replayed["a_after_correct"]
 
     def statistic(i: list[int] | None) -> float:
@@ -103,11 +105,11 @@ def _recovered(kind: str, seed: int) -> Measurement:
 
 
 def _style(seed: int) -> Measurement:
-    return rate(ex.imitation_run(seed=seed)["unknown"]["styled"])
+    return rate(imitation_run(seed=seed)["unknown"]["styled"])
 
 
 def _style_before(seed: int) -> Measurement:
-    return rate(ex.imitation_run(seed=seed)["unknown_before"]["styled"])
+    return rate(imitation_run(seed=seed)["unknown_before"]["styled"])
 
 
 def _above_chance(scored: dict, *floors: tuple[str, bool]) -> Measurement:
@@ -117,14 +119,14 @@ def _above_chance(scored: dict, *floors: tuple[str, bool]) -> Measurement:
 
 
 def _imitated_facts(seed: int) -> Measurement:
-    run = ex.imitation_run(seed=seed)
+    run = imitation_run(seed=seed)
     known = run["known"]
     return _above_chance(run["unknown"], ("the style is learnt (≥ 0.9)", run["unknown"]["format"] >= 0.9),
                          ("facts it read are used (≥ 0.3 above chance)", known["accuracy"] - known["chance"] >= 0.3))
 
 
 def _read_facts(seed: int) -> Measurement:
-    return _above_chance(ex.imitation_run(seed=seed)["known"])
+    return _above_chance(imitation_run(seed=seed)["known"])
 
 
 REPLAY_NOT_SHOWN = ("replay brings back about half of the drop on the questions it never replays, but on 120 such "

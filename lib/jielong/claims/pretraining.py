@@ -1,17 +1,18 @@
 """The claims of lecture 6 (stage 1, pre-training), each with its control."""
 from __future__ import annotations
 
-from .. import experiments as ex
+from ..experiments.fine_tuning import sft_run
+from ..experiments.pretraining import base_knowledge, cleaning_run, data_sweep, scaling_sweep
 from ..stats import mean
 from ._core import Claim, Measurement, paired, rate
 
 
 def _facts(seed: int) -> Measurement:
-    return rate(ex.base_knowledge(seed)["facts_correct"])
+    return rate(base_knowledge(seed)["facts_correct"])
 
 
 def _untrained_facts(seed: int) -> Measurement:
-    return Measurement(ex.base_knowledge(seed)["untrained_fact_accuracy"])
+    return Measurement(base_knowledge(seed)["untrained_fact_accuracy"])
 
 
 def _facts_gain(with_filters: dict, without: dict, seed: int) -> Measurement:
@@ -20,11 +21,11 @@ def _facts_gain(with_filters: dict, without: dict, seed: int) -> Measurement:
 
 
 def _cleaning(seed: int) -> Measurement:
-    return _facts_gain(ex.cleaning_run(seed=seed), ex.cleaning_run(filters=(), seed=seed), seed)
+    return _facts_gain(cleaning_run(seed=seed), cleaning_run(filters=(), seed=seed), seed)
 
 
 def _cleaning_clean_text(seed: int) -> Measurement:
-    return _facts_gain(ex.cleaning_run(seed=seed, dirty=False), ex.cleaning_run(filters=(), seed=seed, dirty=False), seed)
+    return _facts_gain(cleaning_run(seed=seed, dirty=False), cleaning_run(filters=(), seed=seed, dirty=False), seed)
 
 
 def _drop(small: float, large: float) -> float:
@@ -32,7 +33,7 @@ def _drop(small: float, large: float) -> float:
 
 
 def _size(seed: int) -> Measurement:
-    runs = ex.scaling_sweep(seed=seed)["runs"]
+    runs = scaling_sweep(seed=seed)["runs"]
     best = [min(c["val_loss"] for c in run["checkpoints"]) for run in runs]  # each size at its best, before it overfits
     learnt = best[-1] < 0.5 * runs[-1]["untrained_val_loss"]
     return Measurement(_drop(best[0], best[-1]),
@@ -40,29 +41,29 @@ def _size(seed: int) -> Measurement:
 
 
 def _size_untrained(seed: int) -> Measurement:
-    runs = ex.scaling_sweep(seed=seed)["runs"]
+    runs = scaling_sweep(seed=seed)["runs"]
     return Measurement(_drop(runs[0]["untrained_val_loss"], runs[-1]["untrained_val_loss"]))
 
 
 def _data(seed: int) -> Measurement:
-    runs = ex.data_sweep(seed=seed)["runs"]
+    runs = data_sweep(seed=seed)["runs"]
     return Measurement(_drop(runs[0]["val_loss"], runs[-1]["val_loss"]))
 
 
 def _data_repeated(seed: int) -> Measurement:
-    sweep = ex.data_sweep(seed=seed)
+    sweep = data_sweep(seed=seed)
     return Measurement(_drop(sweep["runs"][0]["val_loss"], sweep["repeated"]["val_loss"]))
 
 
 def _knows_not_answers(seed: int) -> Measurement:
-    result = ex.base_knowledge(seed)
+    result = base_knowledge(seed)
     facts, answers = result["facts_correct"], result["qa_correct"]
     return paired(lambda i: mean(facts, i) - mean(answers, i), len(facts), seed,
                   ("facts completed ≥ 0.8", mean(facts) >= 0.8), ("questions answered ≤ 0.2", mean(answers) <= 0.2))
 
 
 def _knows_and_answers_after_sft(seed: int) -> Measurement:
-    run = ex.sft_run("base", seed=seed)
+    run = sft_run("base", seed=seed)
     facts, answers = run["facts_after_correct"], run["unseen_correct"]
     return Measurement(mean(facts) - mean(answers),
                        floors=(("facts completed ≥ 0.8", mean(facts) >= 0.8),
