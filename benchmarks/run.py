@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 import course  # noqa: E402
 
 ASSIGNMENTS = {name: course.CLASSROOM / "source" / name / f"{name}.ipynb" for name in course.ASSIGNMENTS}
-WIDGETS = {"pretraining_panel": jl.widgets.pretraining_panel, "ju_yi_fan_san_panel": jl.widgets.ju_yi_fan_san_panel,
+WIDGETS = {"learning_rate_panel": jl.widgets.learning_rate_panel, "pretraining_panel": jl.widgets.pretraining_panel, "ju_yi_fan_san_panel": jl.widgets.ju_yi_fan_san_panel,
            "lora_panel": jl.widgets.lora_panel, "forgetting_panel": jl.widgets.forgetting_panel,
            "reward_model_panel": jl.widgets.reward_model_panel, "rl_panel": jl.widgets.rl_panel}
 # DESIGN.md's budgets (and goals), in one place for the report.

@@ -10,7 +10,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 # Errors that every page of even an empty Jupyter Book 1 logs (see DEVELOPERS.md); any other error fails.
 TOLERATED = ("Identifier 'THEBE_JS_URL' has already been declared", "Got invalid theme mode")
 # Each chapter page and the least number of figures (static twins included) it must show.
-PAGES = {"book/stage1_pretraining.html": 3, "book/stage2_instruction.html": 0, "book/stage2_ju_yi_fan_san.html": 1,
+PAGES = {"book/stage0_background.html": 3, "book/stage1_pretraining.html": 3, "book/stage2_instruction.html": 0, "book/stage2_ju_yi_fan_san.html": 1,
          "book/stage2_lora.html": 1, "book/stage2_forgetting.html": 2, "book/stage2_imitation.html": 1,
          "book/stage3_feedback.html": 2, "book/stage3_rlhf.html": 1, "book/stage3_dpo_kto.html": 1,
          "book/stage3_grpo_rlaif.html": 1,

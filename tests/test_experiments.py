@@ -89,6 +89,11 @@ def test_same_seed_same_numbers(monkeypatch, tmp_path):
     (lambda: ex.direct_run(steps=0), "steps must be an integer from 1"),
     (lambda: ex.direct_run(labels="crowd"), "labels must be one of 'human', 'self', 'shuffled'"),
     (lambda: ex.rlaif_run(judge="gpt-4"), "judge must be one of 'self', 'base', 'length'"),
+    (lambda: ex.learning_rate_run(lr=0.0), r"lr must be a number in \(0, 100\]"),
+    (lambda: ex.learning_rate_run(steps=0), "steps must be an integer from 1"),
+    (lambda: ex.shortcut_run(against_shortcut=0.9), r"against_shortcut must be a number in \[0, 0.5\]"),
+    (lambda: ex.shortcut_run(init="imagenet"), "init must be one of 'random', 'prior', 'shuffled prior'"),
+    (lambda: ex.shortcut_run(pictures_seen=1), "pictures_seen must be an integer from 2"),
 ])
 def test_bad_knobs(call, message):
     with pytest.raises(ValueError, match=message):
@@ -119,6 +124,33 @@ def test_pretraining_held_out_people_are_never_read():
     for corpus in (biographies(readers, diversity=5), ex.dirty_corpus(world, 0), ex.dirty_corpus(world, 0, dirty=False)):
         assert not _sentences(corpus) & _sentences(held_text)
         assert not any(p.name in text for p in held for text in corpus)
+
+
+def test_background_tests_pictures_no_training_step_saw():
+    """The black cats and yellow dogs of the test are never among the pictures any training run reads."""
+    from jielong.experiments import background
+    from jielong.pictures import OTHER_COLOURS, pictures
+
+    def flat(data: dict) -> set:
+        return {tuple(x.flatten().tolist()) for x in data["images"]}
+
+    test = flat(pictures(background.TEST_PICTURES, 0, against_shortcut=1.0, split="test"))
+    trained = [pictures(n, 0, against_shortcut=a) for n, a in ((background.TRAIN_PICTURES, 0.0),
+                                                               (background.TRAIN_PICTURES, 0.5),
+                                                               (4 * background.TRAIN_PICTURES, 0.0))]
+    trained.append(pictures(background.PRIOR_PICTURES, 0, colours=OTHER_COLOURS, split="prior"))
+    for data in trained:
+        assert not flat(data) & test
+
+
+def test_background_runs_stream_and_are_cached(monkeypatch, tmp_path):
+    monkeypatch.setenv("JIELONG_CACHE", str(tmp_path))
+    events = []
+    run = ex.learning_rate_run(lr=0.5, steps=30, seed=0, callback=events.append)
+    assert events and events[-1]["step"] == 30 and run["final_loss"] < run["start_loss"]
+    assert ex.learning_rate_run(lr=0.5, steps=30, seed=0) == run
+    shortcut = ex.shortcut_run(seed=0)
+    assert shortcut["train_accuracy"] == 1.0 and len(shortcut["test_correct"]) == ex.background.TEST_PICTURES
 
 
 def test_data_sweep_adds_distinct_text_not_copies():

@@ -2,8 +2,8 @@ import time
 
 import pytest
 
-from jielong.widgets import (forgetting_panel, ju_yi_fan_san_panel, lora_panel, pretraining_panel, reward_model_panel,
-                             rl_panel)
+from jielong.widgets import (forgetting_panel, ju_yi_fan_san_panel, learning_rate_panel, lora_panel, pretraining_panel,
+                             reward_model_panel, rl_panel)
 
 
 @pytest.fixture()
@@ -18,6 +18,30 @@ def test_panel_trains_and_draws(cache):
     assert bytes(panel.image.value).startswith(b"\x89PNG")
     assert "done" in panel.message.value
     assert panel.first_event_s is not None and not panel.run_button.disabled and panel.stop_button.disabled
+
+
+def test_the_learning_rate_panel_keeps_each_search_for_comparison(cache):
+    panel = learning_rate_panel(steps=30)
+    for lr in (0.5, 30.0):
+        panel.knobs["lr"].value = lr
+        panel.run(block=True)
+        assert panel.error is None, panel.error
+    assert [r["lr"] for r in panel.history] == [0.5, 30.0]
+    assert panel.history[0]["accuracy"] > panel.history[1]["accuracy"]  # the good rate learns, the large one not
+    assert bytes(panel.image.value).startswith(b"\x89PNG") and panel.first_event_s is not None
+    panel.knobs["seed"].value = -1
+    panel.run(block=True)
+    assert "seed must be an integer from 0" in panel.error and "Invalid setting" in panel.message.value
+
+
+@pytest.mark.parametrize("knobs, message", [
+    ({"lr": 0.0}, r"lr must be a number in \(0, 100\]"),
+    ({"steps": 5}, "steps must be an integer from 10 to 400"),
+    ({"seed": -1}, "seed must be an integer from 0"),
+])
+def test_the_learning_rate_panel_refuses_bad_initial_values(knobs, message):
+    with pytest.raises(ValueError, match=message):
+        learning_rate_panel(**knobs)
 
 
 def test_a_new_panel_shows_a_placeholder_and_sliders_that_can_be_dragged():

@@ -13,11 +13,11 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 # connection each run, caught by the offline test); the book downloads nothing and sends nothing.
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
-from . import (base, cache, claims, cleaning, evaluate, experiments, feedback, lectures, models, objectives, plots,  # noqa: E402
-               stats, tokenizer, train, warm, widgets, worlds)
+from . import (base, cache, claims, cleaning, evaluate, experiments, feedback, lectures, models, objectives,  # noqa: E402
+               pictures, plots, stats, tokenizer, train, warm, widgets, worlds)
 
 __all__ = ["show", "base", "cache", "claims", "cleaning", "evaluate", "experiments", "feedback", "lectures", "models", "objectives",
-           "plots", "stats", "tokenizer", "train", "warm", "widgets", "worlds"]
+           "pictures", "plots", "stats", "tokenizer", "train", "warm", "widgets", "worlds"]
 __version__ = "0.1.0"
 
 

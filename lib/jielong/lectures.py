@@ -11,6 +11,10 @@ from .validation import check_choice, check_int
 # Where a chapter shows each claim: "<chapter>#<heading anchor>", the heading under which the chapter prints its
 # verdict (tests/test_lectures.py derives this from the notebooks). The lecture pages link there.
 SECTIONS: dict[str, str] = {
+    "learning-rate-decides": "stage0_background#searching-for-parameters-the-hyperparameters-decide",
+    "training-succeeds-testing-fails": "stage0_background#training-succeeds-testing-fails",
+    "diverse-data-fixes-the-shortcut": "stage0_background#two-fixes-diverse-data-and-a-good-prior",
+    "a-good-prior-fixes-the-shortcut": "stage0_background#two-fixes-diverse-data-and-a-good-prior",
     "self-supervised-learns-facts": "stage1_pretraining#the-base-model-learns-the-worlds-facts",
     "cleaning-matters": "stage1_pretraining#cleaning-the-web",
     "bigger-models-help": "stage1_pretraining#scale-bigger-models-more-data",

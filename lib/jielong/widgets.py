@@ -16,11 +16,12 @@ import ipywidgets as w
 from matplotlib.figure import Figure
 
 from .base import BaseSpec, base_model
-from .experiments import (FORGET_BATCH, LORA_BATCH, REWARD_LR, RL, SFT_BATCH, forgetting_run, lora_run, pretraining_run,
-                          reward_model_run, rl_run, sft_run)
+from .experiments import (FORGET_BATCH, LORA_BATCH, REWARD_LR, RL, SFT_BATCH, forgetting_run, learning_rate_run,
+                          lora_run, pretraining_run, reward_model_run, rl_run, sft_run)
 from .models import LORA_TARGETS, PRESETS
-from .plots import (draw_forgetting_panel, draw_ju_yi_fan_san, draw_lora_panel, draw_reward_model_panel, draw_rl_panel,
-                    draw_training)
+from .pictures import LR_MAX
+from .plots import (draw_forgetting_panel, draw_ju_yi_fan_san, draw_learning_rate_panel, draw_lora_panel,
+                    draw_reward_model_panel, draw_rl_panel, draw_training)
 from .train import check_training_knobs
 from .validation import check_beta, check_choice, check_float, check_int, check_subset
 
@@ -128,6 +129,34 @@ class Panel:
         return self.widget._repr_mimebundle_(**kwargs)
 
 
+STYLE = {"description_width": "initial"}
+
+
+def learning_rate_panel(lr: float = 0.5, steps: int = 150, seed: int = 0) -> Panel:
+    """The search for parameters live: the classifier of yellow cats and black dogs trained with the learning rate,
+    steps and seed chosen; each search's loss stays on the plot beside the next, so too small, good and too large
+    can be compared."""
+    check_float("lr", lr, 0.0, LR_MAX, low_open=True)
+    check_int("steps", steps, 10, 400)
+    check_int("seed", seed, 0, 2**31 - 1)
+    knobs = {
+        "lr": w.FloatLogSlider(value=lr, base=10, min=-3, max=1.5, step=0.05, description="learning rate",
+                               readout_format=".3g", style=STYLE),
+        "steps": w.IntSlider(value=steps, min=10, max=400, step=10, description="steps", style=STYLE),
+        "seed": w.IntText(value=seed, description="seed", style=STYLE),
+    }
+
+    def run(lr, steps, seed, callback, stop) -> dict:
+        check_int("seed", seed, 0, 2**31 - 1)
+        return learning_rate_run(lr, steps, seed, callback=callback, stop=stop, use_cache=False)
+
+    def draw(fig, state) -> None:
+        draw_learning_rate_panel(fig, _live_curve(state), state["values"]["steps"], state["values"]["lr"],
+                                 state["history"])
+
+    return Panel(knobs, run, draw)
+
+
 def _draw_pretraining(fig: Figure, state: dict) -> None:
     if "result" in state:
         r = state["result"]
@@ -155,7 +184,6 @@ def pretraining_panel(preset: str = "micro", steps: int = 120, lr: float = 1e-2,
     return Panel(knobs, lambda **kw: pretraining_run(**kw, use_cache=False), _draw_pretraining)
 
 
-STYLE = {"description_width": "initial"}
 DIVERSITIES = (1, 2, 3, 5)
 PANEL_EVAL = 40  # people asked about after a panel's run (the chapters ask 100): a live run must stay quick
 
