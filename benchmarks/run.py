@@ -23,6 +23,7 @@ WORK = Path(tempfile.mkdtemp(prefix="jielong-bench-"))
 os.environ["JIELONG_CACHE"] = os.environ.get("JIELONG_BENCH_CACHE") or str(WORK / "cache")
 
 import jielong as jl  # noqa: E402  (first: it sets torch's thread wait policy before torch loads)
+import jielong.warm  # noqa: E402,F401  (jl.warm: the models to train)
 import torch  # noqa: E402
 from transformers import DataCollatorForLanguageModeling, Trainer, TrainerCallback  # noqa: E402
 

@@ -2,6 +2,7 @@
 import pytest
 
 import jielong as jl
+import jielong.warm  # noqa: F401  (the package does not import it: it runs as a program)
 
 
 def test_unknown_model_names_are_refused_before_any_work():

@@ -14,11 +14,13 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 from . import (base, cache, claims, cleaning, evaluate, experiments, feedback, lectures, models, objectives,  # noqa: E402
-               pictures, plots, stats, tokenizer, train, warm, widgets, worlds)
+               pictures, plots, stats, tokenizer, train, widgets, worlds)
 
 __all__ = ["show", "base", "cache", "claims", "cleaning", "evaluate", "experiments", "feedback", "lectures", "models", "objectives",
-           "pictures", "plots", "stats", "tokenizer", "train", "warm", "widgets", "worlds"]
+           "pictures", "plots", "stats", "tokenizer", "train", "widgets", "worlds"]
 __version__ = "0.1.0"
+# `jielong.warm` is run as a program (`python -m jielong.warm`), so the package does not import it: importing it here
+# first would make Python warn that the module it is about to run was already imported.
 
 
 def show(obj: object) -> None:
