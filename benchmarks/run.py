@@ -6,6 +6,7 @@ so that its experiments run for real, as they do for a student opening the chapt
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -151,6 +152,24 @@ def widget(make, reruns: int = 5) -> dict:
             "rerun_median_s": statistics.median(totals[1:]), "runs": reruns, "at": AT}
 
 
+@contextlib.contextmanager
+def cold_experiments():
+    """Run with no experiment result cached; afterwards every result is kept, the new ones with the old, so that
+    a lecture page measured later reads the verdicts of every chapter before it, as in the book's build."""
+    live, kept = jl.cache.cache_dir() / "experiments", WORK / "experiments-kept"
+    if live.exists():
+        shutil.copytree(live, kept, dirs_exist_ok=True)
+        shutil.rmtree(live)
+    try:
+        yield
+    finally:
+        if live.exists():
+            shutil.copytree(live, kept, dirs_exist_ok=True)
+            shutil.rmtree(live)
+        if kept.exists():
+            shutil.move(kept, live)
+
+
 def chapter(path: Path) -> dict:
     """Execute a chapter in a fresh kernel, against a cache that holds only the trained models.
 
@@ -158,14 +177,17 @@ def chapter(path: Path) -> dict:
     import nbformat
     from nbclient import NotebookClient
 
-    if path.parent.name == "book":
-        shutil.rmtree(jl.cache.cache_dir() / "experiments", ignore_errors=True)
     nb = nbformat.read(path, as_version=4)
     # VmHWM is the kernel's own peak; ru_maxrss would also count the parent it was forked from.
     nb.cells.append(nbformat.v4.new_code_cell(
         "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')))"))
+    client = NotebookClient(nb, timeout=1200, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
-    NotebookClient(nb, timeout=1200, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    if path.parent.name == "book":
+        with cold_experiments():
+            client.execute()
+    else:
+        client.execute()
     seconds = time.perf_counter() - start
     peak_kb = int(nb.cells[-1].outputs[0]["text"].strip())
     return {"seconds": seconds, "peak_rss_mb": peak_kb / 1024, "at": AT}
@@ -177,10 +199,11 @@ def assignment(name: str, path: Path) -> dict:
     import nbformat
     from nbclient import NotebookClient
 
-    shutil.rmtree(jl.cache.cache_dir() / "experiments", ignore_errors=True)
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    NotebookClient(nb, timeout=1200, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    with cold_experiments():
+        NotebookClient(nb, timeout=1200, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
     seconds = time.perf_counter() - start
     folder = WORK / "course"
     shutil.rmtree(folder, ignore_errors=True)
