@@ -16,11 +16,11 @@ import ipywidgets as w
 from matplotlib.figure import Figure
 
 from .base import BaseSpec, base_model
-from .experiments import (FORGET_BATCH, LORA_BATCH, REWARD_LR, RL, SFT_BATCH, dpo_live_run, forgetting_run,
-                          learning_rate_run, lora_run, pretraining_run, reward_model_run, rl_run, sft_run)
+from .experiments import (FORGET_BATCH, LORA_BATCH, REWARD_LR, RL, SFT_BATCH, forgetting_run, learning_rate_run,
+                          lora_run, pretraining_run, reward_model_run, rl_run, sft_run)
 from .models import LORA_TARGETS, PRESETS
 from .pictures import LR_MAX
-from .plots import (draw_dpo_panel, draw_forgetting_panel, draw_ju_yi_fan_san, draw_learning_rate_panel, draw_lora_panel,
+from .plots import (draw_forgetting_panel, draw_ju_yi_fan_san, draw_learning_rate_panel, draw_lora_panel,
                     draw_reward_model_panel, draw_rl_panel, draw_training)
 from .train import check_training_knobs
 from .validation import check_beta, check_choice, check_float, check_int, check_subset
@@ -334,24 +334,3 @@ def rl_panel(beta: float = 0.1, steps: int = RL_PANEL_STEPS, seed: int = 0,
         draw_rl_panel(fig, history, state["values"]["steps"], state["history"], reference or [])
 
     return Panel(knobs, run, draw, figsize=(11, 3.6))
-
-
-def dpo_panel(beta: float = 0.1, steps: int = 20, seed: int = 0, reference: list[dict] | None = None) -> Panel:
-    """DPO live, the lecture's homework: beta and steps of trl's DPO on the simulated human's pairs; the loss
-    streams in, then the true quality of the policy's answers to 16 questions. `reference` holds the chapter's
-    longer runs (`direct_run`), drawn beside."""
-    check_beta(beta, zero_allowed=False)
-    check_int("steps", steps, 1, 1000)
-    knobs = {
-        "beta": w.FloatLogSlider(value=beta, base=10, min=-2, max=1, step=0.1, description="beta",
-                                 readout_format=".3g", style=STYLE),
-        "steps": w.IntSlider(value=steps, min=5, max=200, step=5, description="steps", style=STYLE),
-    }
-
-    def run(beta, steps, callback, stop) -> dict:
-        return dpo_live_run(beta, steps, seed, callback=callback, stop=stop)
-
-    def draw(fig, state) -> None:
-        draw_dpo_panel(fig, _live_curve(state), state["values"]["steps"], state["history"], reference or [])
-
-    return Panel(knobs, run, draw, figsize=(11, 3.4))

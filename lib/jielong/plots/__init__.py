@@ -5,7 +5,7 @@ One module per stage; chapters call them as `jl.plots.<name>`.
 from ._common import COLORS, loss_curve
 from .background import (draw_learning_rate_panel, draw_learning_rates, learning_rate_figure, pictures_figure,
                          shortcut_figure)
-from .feedback import (best_of_n_figure, direct_figure, draw_dpo_panel, draw_reward_model_panel, draw_reward_models, draw_rl,
+from .feedback import (best_of_n_figure, direct_figure, draw_reward_model_panel, draw_reward_models, draw_rl,
                        draw_rl_panel, reward_model_figure, rl_figure, verifiable_figure)
 from .fine_tuning import (LORA_BAND, diversity_figure, draw_diversity, draw_forgetting, draw_forgetting_panel,
                           draw_ju_yi_fan_san, draw_lora, draw_lora_panel, forgetting_figure, imitation_figure,
@@ -13,7 +13,7 @@ from .fine_tuning import (LORA_BAND, diversity_figure, draw_diversity, draw_forg
 from .pretraining import (cleaning_figure, data_figure, draw_training, knowledge_figure, loss_mask, scaling_figure,
                           scrubber, sweep_animation, training_figure)
 
-__all__ = ["COLORS", "LORA_BAND", "best_of_n_figure", "cleaning_figure", "data_figure", "direct_figure", "diversity_figure", "draw_dpo_panel",
+__all__ = ["COLORS", "LORA_BAND", "best_of_n_figure", "cleaning_figure", "data_figure", "direct_figure", "diversity_figure",
            "draw_diversity", "draw_forgetting", "draw_forgetting_panel", "draw_ju_yi_fan_san", "draw_learning_rate_panel",
            "draw_learning_rates", "draw_lora", "draw_lora_panel", "draw_reward_model_panel", "draw_reward_models",
            "draw_rl", "draw_rl_panel", "draw_training", "forgetting_figure", "imitation_figure", "knowledge_figure",

@@ -131,28 +131,3 @@ def verifiable_figure(result: dict) -> Figure:
     ax.set(xlim=(0, result["steps"]), ylim=(0, 1), xlabel="GRPO step", ylabel="share of right answers (sampled)")
     fig.tight_layout()
     return fig
-
-
-def draw_dpo_panel(fig: Figure, curve: list, max_steps: int, runs: list[dict], reference: list[dict]) -> Figure:
-    """The DPO panel: the live DPO loss (left); true quality after each finished run against beta, beside the SFT
-    policy and the chapter's longer runs (right)."""
-    fig.clear()
-    left, right = fig.subplots(1, 2)
-    loss_curve(left, curve, max_steps, "DPO loss (live)")
-    left.set_ylabel("DPO loss")
-    if runs:
-        right.axhline(runs[0]["before"]["quality"], color="grey", ls=":", label="the SFT policy")
-        right.plot([r["beta"] for r in runs], [r["after"]["quality"] for r in runs], "o", color=COLORS[0],
-                   label="your runs")
-        for r in runs:
-            right.annotate(f"{r['steps']} steps", (r["beta"], r["after"]["quality"]), fontsize=6,
-                           textcoords="offset points", xytext=(4, 4))
-    if reference:
-        mine = sorted(reference, key=lambda r: r["beta"])
-        right.plot([r["beta"] for r in mine], [r["after"]["quality"] for r in mine], "s--", color=COLORS[1],
-                   label=f"the chapter's runs ({mine[0]['steps']} steps)")
-    right.set(xscale="log", xlim=(0.005, 20), xlabel="beta", ylabel="true quality")
-    if runs or reference:
-        right.legend(fontsize=7)
-    fig.tight_layout()
-    return fig
