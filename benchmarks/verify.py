@@ -49,7 +49,7 @@ def main() -> None:
              "Written by `make verify` (`benchmarks/verify.py`). Each cell: ✅ when the claim holds (its 95% interval "
              "clears the threshold, its floors hold and its control fails), the effect, its interval where it is a "
              "sampled rate, and the control's effect. The test suite recomputes seed 0 and checks this record "
-             f"against it; the other seeds were never used to tune anything. Each verdict was computed by the code its record "
+             "against it; the other seeds were never used to tune anything. Each verdict was computed by the code its record "
              "names (`benchmarks/verify.json`).", "",
              "| claim | threshold | " + " | ".join(f"seed {s}" for s in seeds) + " |",
              "| --- | --- | " + " | ".join("---" for _ in seeds) + " |"]
