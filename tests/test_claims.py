@@ -80,7 +80,8 @@ def test_claim_holds_and_its_control_fails(claim_id, seed):
     edge = verdict.effect if verdict.interval is None else verdict.interval[1 if claim.at_most else 0]
     assert claim.passes(edge) and all(verdict.floors.values())
     if verdict.interval is not None:
-        assert verdict.interval[0] <= verdict.effect <= verdict.interval[1]
+        # Wilson's bound for no success (or all) lands a rounding error (1e-19) inside the rate itself.
+        assert verdict.interval[0] - 1e-12 <= verdict.effect <= verdict.interval[1] + 1e-12
 
 
 @pytest.mark.slow
