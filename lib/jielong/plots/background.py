@@ -23,17 +23,18 @@ def pictures_figure(sets: dict[str, dict], per_set: int = 6) -> Figure:
     return fig
 
 
-def _finite(loss: float) -> float:
-    return loss if math.isfinite(loss) else 1e30  # a diverged search's NaN drawn off the top of the axis
+def _drawable(curve: list) -> tuple:
+    """A (step, loss) curve as x and y for `plot`, a diverged search's NaN or infinity drawn off the top of the axis."""
+    return tuple(zip(*[(step, loss if math.isfinite(loss) else 1e30) for step, loss in curve]))
 
 
 def draw_learning_rates(ax, runs: list[dict], max_steps: int, live: list | None = None, live_lr: float | None = None) -> None:
     """Training loss against steps (log scale) for finished searches, and the live one drawn on top."""
     for i, run in enumerate(runs):
-        ax.plot(*zip(*[(s, _finite(v)) for s, v in run["curve"]]), color=COLORS[(i + 1) % len(COLORS)], alpha=0.8,
+        ax.plot(*_drawable(run["curve"]), color=COLORS[(i + 1) % len(COLORS)], alpha=0.8,
                 label=f"lr {run['lr']:g}: {run['accuracy']:.0%} right")
     if live:
-        ax.plot(*zip(*[(s, _finite(v)) for s, v in live]), "-o", markevery=[len(live) - 1], color=COLORS[0], lw=2,
+        ax.plot(*_drawable(live), "-o", markevery=[len(live) - 1], color=COLORS[0], lw=2,
                 label=f"lr {live_lr:g} (training)")
     ax.axhline(math.log(2), color="grey", ls=":", lw=1)
     ax.text(max_steps, math.log(2), " chance", va="center", fontsize=7, color="grey")
@@ -54,7 +55,7 @@ def learning_rate_figure(runs: dict[str, dict]) -> Figure:
     """Small multiples: one search per learning rate (name to run), its loss and how many pictures it gets right."""
     fig, axes = plt.subplots(1, len(runs), figsize=(3.3 * len(runs), 3), sharey=True, squeeze=False)
     for i, (ax, (name, run)) in enumerate(zip(axes[0], runs.items())):
-        ax.plot(*zip(*[(s, _finite(v)) for s, v in run["curve"]]), color=COLORS[i % len(COLORS)])
+        ax.plot(*_drawable(run["curve"]), color=COLORS[i % len(COLORS)])
         ax.axhline(math.log(2), color="grey", ls=":", lw=1)
         ax.set(yscale="log", ylim=(1e-3, 1e3), xlabel="step", ylabel="training loss" if i == 0 else "",
                title=f"{name}: lr {run['lr']:g}\n{run['accuracy']:.0%} of training pictures right")
