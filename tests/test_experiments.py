@@ -72,6 +72,9 @@ def test_same_seed_same_numbers(monkeypatch, tmp_path):
     (lambda: ex.policy_model(seed=-1), "seed must be an integer from 0"),
     (lambda: ex.feedback_questions(seed=-1), "seed must be an integer from 0"),
     (lambda: ex.preference_data(pairs=5), "pairs must be an integer from 10 to 5000"),
+    (lambda: ex.preference_data(seed=-1), "seed must be an integer from 0"),
+    (lambda: ex.same_game_run(seed=-1), "seed must be an integer from 0"),
+    (lambda: ex.same_game_run(people=2), "people must be an integer from 4 to 100"),
     (lambda: ex.reward_model_run(pairs=0), "pairs must be an integer from 10 to 5000"),
     (lambda: ex.reward_model_run(steps=0), "steps must be an integer from 1"),
     (lambda: ex.reward_model_run(labels="crowd"), "labels must be one of 'human', 'shuffled'"),
@@ -183,6 +186,44 @@ def test_imitation_data_and_tests_are_disjoint():
     known, unknown = people[100:150], people[300:350]
     assert not asked & {p.name for p in known + unknown}
     assert all(i >= ex.STUDENT_KNOWS for i in range(300, 350))  # the student never read about the unknown people
+
+
+def test_the_same_game_measures_people_no_stage_after_the_first_was_taught():
+    world = World(0)
+    measured = {p.name for p in ex.same_game._measured_people(world, 40)}
+    fine_tuned = {p.name for p in world.people[world.n_people // 2:]}  # the policy's instruction data
+    rewarded = {qa.person for qa in ex.feedback_questions(0)}  # stage 3's questions
+    assert len(measured) == 40 and not measured & fine_tuned and not measured & rewarded
+    read = set(biographies(world.people, diversity=5))  # what the base model read
+    people = ex.same_game._measured_people(world, 40)
+    assert read & set(biographies(people, diversity=1, start=5))  # the control: a plain new rendering can repeat one
+    unread = ex.same_game.unread_biographies(people)
+    assert len(unread) == 40 and not read & set(unread)
+
+
+def test_each_stages_loss_falls_on_its_own_tokens():
+    from jielong.base import tokenizer_for
+    tokens = ex.loss_tokens(tokenizer_for(World(0)), "Ada Li was born in Lima.", "Where was Ada Li born?", "Lima",
+                            "Lima!", "Paris")
+    text = tokens["pre-training"]
+    assert text[0]["loss"] == 0 and all(t["loss"] == 1 for t in text[1:])  # every token but the first is a target
+    answer = tokens["instruction fine-tuning"]
+    trained = "".join(t["token"] for t in answer if t["loss"])
+    assert trained.strip().startswith("Lima") and "Ada" not in trained  # the question is context only
+    assert {t["loss"] for t in tokens["RLHF (DPO): rejected"]} == {0, -1}  # DPO lowers the rejected answer
+    assert "".join(t["token"] for t in tokens["RLHF (DPO): preferred"] if t["loss"]).strip().startswith("Lima!")
+
+
+@pytest.mark.slow
+def test_preference_data_read_from_the_disk_is_the_data_computed_fresh():
+    from jielong.feedback import Human
+    from jielong.worlds import QA
+
+    ex.preference_data.cache_clear()
+    train, held = ex.preference_data(0)  # from the disk once any test or chapter has computed it
+    fresh = ex.preferences._preference_rows(0, ex.PAIRS, Human(), use_cache=False)
+    assert [{**r, "qa": QA(**r["qa"])} for r in fresh["train"]] == train and isinstance(train[0]["qa"], QA)
+    assert [{**r, "qa": QA(**r["qa"])} for r in fresh["held"]] == held
 
 
 # --- the cache is keyed by the code that made it -------------------------------------------------------------------

@@ -5,6 +5,7 @@ its two answers) is one the reward model, DPO or KTO trains on. Defined in the c
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import random
 from collections import Counter
@@ -93,16 +94,9 @@ def pair_key(row: dict) -> tuple[str, frozenset[str]]:
     return row["qa"].question, frozenset((row["chosen"], row["rejected"]))
 
 
-@functools.lru_cache(maxsize=4)
-def preference_data(seed: int = 0, pairs: int = PAIRS, human: Human = Human()) -> tuple[list[dict], list[dict]]:
-    """Preference pairs on the policy's own answers, labelled by the simulated human: (training, held-out).
-
-    The held-out pairs are drawn apart from the training ones, and any that repeats a training pair (the same
-    question and the same two answers) of this size, of the default size or of `FEW_PAIRS` is left out, so that the
-    default and the few-pairs reward models are tested on the same pairs. Kept in memory for the session (the rows
-    are shared: do not change them).
-    """
-    check_int("pairs", pairs, 10, 5000)
+@cached
+def _preference_rows(seed: int, pairs: int, human: Human) -> dict:
+    """The rows of `preference_data` as plain data (each question as a dict), so that they are cached on disk."""
     policy, tokenizer = policy_model(seed)
     qas = feedback_questions(seed)
     train = _pairs(policy, tokenizer, qas, pairs, seed, human.prefers_first)
@@ -110,7 +104,23 @@ def preference_data(seed: int = 0, pairs: int = PAIRS, human: Human = Human()) -
                for r in (train if n == pairs else _pairs(policy, tokenizer, qas, n, seed, human.prefers_first))}
     drawn = _pairs(policy, tokenizer, qas, 3 * HELD_OUT_PAIRS, seed + 10_000, human.prefers_first)
     held = [r for r in drawn if pair_key(r) not in trained][:HELD_OUT_PAIRS]
-    return train, held
+    return {name: [{**r, "qa": dataclasses.asdict(r["qa"])} for r in rows] for name, rows in (("train", train),
+                                                                                            ("held", held))}
+
+
+@functools.lru_cache(maxsize=4)
+def preference_data(seed: int = 0, pairs: int = PAIRS, human: Human = Human()) -> tuple[list[dict], list[dict]]:
+    """Preference pairs on the policy's own answers, labelled by the simulated human: (training, held-out).
+
+    The held-out pairs are drawn apart from the training ones, and any that repeats a training pair (the same
+    question and the same two answers) of this size, of the default size or of `FEW_PAIRS` is left out, so that the
+    default and the few-pairs reward models are tested on the same pairs. Cached on disk, and kept in memory for the
+    session (the rows are shared: do not change them).
+    """
+    check_int("seed", seed, 0, 2**31 - 1)
+    check_int("pairs", pairs, 10, 5000)
+    rows = _preference_rows(seed, pairs, human)
+    return tuple([{**r, "qa": QA(**r["qa"])} for r in rows[name]] for name in ("train", "held"))
 
 
 def as_conversations(rows: list[dict]) -> list[dict]:
