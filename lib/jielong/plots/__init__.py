@@ -12,11 +12,12 @@ from .fine_tuning import (LORA_BAND, diversity_figure, draw_diversity, draw_forg
                           lora_figure)
 from .pretraining import (cleaning_figure, data_figure, draw_training, knowledge_figure, loss_mask, scaling_figure,
                           scrubber, sweep_animation, training_figure)
+from .same_game import same_game_figure
 
 __all__ = ["COLORS", "LORA_BAND", "best_of_n_figure", "cleaning_figure", "data_figure", "direct_figure", "diversity_figure",
            "draw_diversity", "draw_forgetting", "draw_forgetting_panel", "draw_ju_yi_fan_san", "draw_learning_rate_panel",
            "draw_learning_rates", "draw_lora", "draw_lora_panel", "draw_reward_model_panel", "draw_reward_models",
            "draw_rl", "draw_rl_panel", "draw_training", "forgetting_figure", "imitation_figure", "knowledge_figure",
            "learning_rate_figure", "lora_figure", "loss_curve", "loss_mask", "pictures_figure", "reward_model_figure",
-           "rl_figure", "scaling_figure", "scrubber", "shortcut_figure", "sweep_animation", "training_figure",
+           "rl_figure", "same_game_figure", "scaling_figure", "scrubber", "shortcut_figure", "sweep_animation", "training_figure",
            "verifiable_figure"]
