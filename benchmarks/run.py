@@ -35,9 +35,10 @@ sys.path.insert(0, str(ROOT / "tools"))
 import course  # noqa: E402
 
 ASSIGNMENTS = {name: course.CLASSROOM / "source" / name / f"{name}.ipynb" for name in course.ASSIGNMENTS}
-WIDGETS = {"learning_rate_panel": jl.widgets.learning_rate_panel, "pretraining_panel": jl.widgets.pretraining_panel, "ju_yi_fan_san_panel": jl.widgets.ju_yi_fan_san_panel,
-           "lora_panel": jl.widgets.lora_panel, "forgetting_panel": jl.widgets.forgetting_panel,
-           "reward_model_panel": jl.widgets.reward_model_panel, "rl_panel": jl.widgets.rl_panel}
+WIDGETS = {"learning_rate_panel": jl.widgets.learning_rate_panel, "pretraining_panel": jl.widgets.pretraining_panel,
+           "ju_yi_fan_san_panel": jl.widgets.ju_yi_fan_san_panel, "lora_panel": jl.widgets.lora_panel,
+           "forgetting_panel": jl.widgets.forgetting_panel, "reward_model_panel": jl.widgets.reward_model_panel,
+           "rl_panel": jl.widgets.rl_panel, "dpo_panel": jl.widgets.dpo_panel}
 # DESIGN.md's budgets (and goals), in one place for the report.
 BUDGETS = {"base_train_s": 120.0, "base_load_s": 2.0, "first_point_s": 1.0, "rerun_median_s": 5.0,
            "chapter_s": 90.0, "peak_rss_mb": 1536.0, "step_ratio": 1.3, "assignment_s": 90.0, "grade_s": 120.0,

@@ -1,7 +1,7 @@
 """The chapter "Stage 3: learning without a reward model (DPO and KTO)", executed from a clean kernel."""
 import pytest
 
-from conftest import ROOT, executed, outputs_of
+from conftest import ROOT, executed, outputs_of, panels_in
 
 CHAPTER = ROOT / "book" / "stage3_dpo_kto.ipynb"
 
@@ -12,5 +12,6 @@ def test_chapter_runs_and_shows_its_results(built_book):
     verdicts = "".join("".join(m) for m in outputs_of(nb, "text/markdown"))
     assert verdicts.count("Verdict") == 2 and "does not hold" not in verdicts
     assert len(outputs_of(nb, "image/png")) >= 1, "a figure is missing"
+    assert len(panels_in(nb)) == 1, "the DPO panel is missing (or shown twice)"
     text = "".join("".join(o.get("text", "")) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert "DPO, beta" in text and "KTO, beta" in text and "SFT policy" in text

@@ -2,8 +2,8 @@ import time
 
 import pytest
 
-from jielong.widgets import (forgetting_panel, ju_yi_fan_san_panel, learning_rate_panel, lora_panel, pretraining_panel,
-                             reward_model_panel, rl_panel)
+from jielong.widgets import (dpo_panel, forgetting_panel, ju_yi_fan_san_panel, learning_rate_panel, lora_panel,
+                             pretraining_panel, reward_model_panel, rl_panel)
 
 
 @pytest.fixture()
@@ -122,6 +122,9 @@ def test_bad_initial_values_raise(knobs, message):
     (reward_model_panel, {"steps": 0}, "steps must be an integer from 1"),
     (rl_panel, {"beta": -1.0}, r"beta must be a number in \[0, 10\]"),
     (rl_panel, {"steps": 0}, "steps must be an integer from 1"),
+    (dpo_panel, {"beta": 0.0}, r"beta must be a number in \(0, 10\]"),
+    (dpo_panel, {"steps": 0}, "steps must be an integer from 4 to 40"),
+    (dpo_panel, {"seed": -1}, "seed must be an integer from 0"),
 ])
 def test_stage2_panels_refuse_bad_initial_values(make, knobs, message):
     with pytest.raises(ValueError, match=message):
@@ -152,6 +155,7 @@ def test_stage2_panels_show_bad_values_as_a_message(make, knob, value, message):
     (forgetting_panel, {"steps": 4, "kind": "generated"}),
     (reward_model_panel, {"steps": 4, "pairs": 200}),
     (rl_panel, {"steps": 4}),
+    (dpo_panel, {"steps": 4}),
 ])
 def test_stage2_panels_train_draw_and_keep_their_runs(make, knobs):
     """On the cached base models (the chapters' tests train them): two short runs, both kept for the plot."""

@@ -16,12 +16,12 @@ import ipywidgets as w
 from matplotlib.figure import Figure
 
 from .base import BaseSpec, base_model
-from .experiments import (FORGET_BATCH, LORA_BATCH, REWARD_LR, RL, SFT_BATCH, forgetting_run, learning_rate_run,
-                          lora_run, pretraining_run, reward_model_run, rl_run, sft_run)
+from .experiments import (FORGET_BATCH, LORA_BATCH, REWARD_LR, RL, SFT_BATCH, dpo_live_run, forgetting_run,
+                          learning_rate_run, lora_run, pretraining_run, reward_model_run, rl_run, sft_run)
 from .models import LORA_TARGETS, PRESETS
 from .pictures import LR_MAX
-from .plots import (draw_forgetting_panel, draw_ju_yi_fan_san, draw_learning_rate_panel, draw_lora_panel,
-                    draw_reward_model_panel, draw_rl_panel, draw_training)
+from .plots import (draw_dpo_panel, draw_forgetting_panel, draw_ju_yi_fan_san, draw_learning_rate_panel,
+                    draw_lora_panel, draw_reward_model_panel, draw_rl_panel, draw_training)
 from .train import check_training_knobs
 from .validation import check_beta, check_choice, check_float, check_int, check_subset
 
@@ -334,3 +334,24 @@ def rl_panel(beta: float = 0.1, steps: int = RL_PANEL_STEPS, seed: int = 0,
         draw_rl_panel(fig, history, state["values"]["steps"], state["history"], reference or [])
 
     return Panel(knobs, run, draw, figsize=(11, 3.6))
+
+
+def dpo_panel(beta: float = 0.1, steps: int = 12, seed: int = 0) -> Panel:
+    """DPO live, the lecture's homework: beta and steps of trl's DPO on the simulated human's pairs (8 a step); the
+    loss streams in, then how often the policy finds the better answer of a held-out pair the more likely one."""
+    check_beta(beta, zero_allowed=False)
+    check_int("steps", steps, 4, 40)
+    check_int("seed", seed, 0, 2**31 - 1)
+    knobs = {
+        "beta": w.FloatLogSlider(value=beta, base=10, min=-2, max=1, step=0.1, description="beta",
+                                 readout_format=".3g", style=STYLE),
+        "steps": w.IntSlider(value=steps, min=4, max=40, step=4, description="steps", style=STYLE),
+    }
+
+    def run(beta, steps, callback, stop) -> dict:
+        return dpo_live_run(beta, steps, seed, callback=callback, stop=stop, use_cache=False)
+
+    def draw(fig, state) -> None:
+        draw_dpo_panel(fig, _live_curve(state), state["values"]["steps"], state["history"])
+
+    return Panel(knobs, run, draw, figsize=(11, 3.4))

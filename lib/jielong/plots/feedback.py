@@ -131,3 +131,43 @@ def verifiable_figure(result: dict) -> Figure:
     ax.set(xlim=(0, result["steps"]), ylim=(0, 1), xlabel="GRPO step", ylabel="share of right answers (sampled)")
     fig.tight_layout()
     return fig
+
+
+
+def _draw_dpo_shares(ax, runs: list[dict]) -> None:
+    """The held-out share after each DPO run against its beta, beside the SFT policy's and chance."""
+    ax.axhline(0.5, color="grey", ls=":", lw=1)
+    ax.text(12, 0.5, " chance", va="center", fontsize=7, color="grey")
+    if runs:
+        ax.axhline(runs[0]["before"]["share"], color=COLORS[1], ls="--", label="the SFT policy (no DPO)")
+        ax.plot([r["beta"] for r in runs], [r["after"]["share"] for r in runs], "o", color=COLORS[0],
+                label="after DPO")
+        for r in runs:
+            ax.annotate(f"{r['steps']} steps", (r["beta"], r["after"]["share"]), fontsize=6,
+                        textcoords="offset points", xytext=(4, 4))
+        ax.legend(fontsize=7, loc="lower left")
+    ax.set(xscale="log", xlim=(0.005, 20), ylim=(0.3, 1.0), xlabel="beta",
+           ylabel="held-out pairs: better answer\nthe more likely")
+
+
+def draw_dpo_panel(fig: Figure, curve: list, max_steps: int, runs: list[dict]) -> Figure:
+    """The DPO panel: the live DPO loss (left); the held-out share after each finished run against its beta (right)."""
+    fig.clear()
+    left, right = fig.subplots(1, 2)
+    loss_curve(left, curve, max_steps, "DPO loss (live)")
+    left.set_ylabel("DPO loss")
+    _draw_dpo_shares(right, runs)
+    fig.tight_layout()
+    return fig
+
+
+def dpo_live_figure(runs: list[dict]) -> Figure:
+    """The DPO panel's static twin: the loss of short DPO runs with different betas, and the held-out share after."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.4))
+    for i, r in enumerate(runs):
+        left.plot(*zip(*r["curve"]), color=COLORS[(i + 2) % len(COLORS)], label=f"beta {r['beta']:g}")
+    left.set(xlabel="step", ylabel="DPO loss", title=f"short DPO runs ({runs[0]['steps']} steps)")
+    left.legend(fontsize=7)
+    _draw_dpo_shares(right, runs)
+    fig.tight_layout()
+    return fig
