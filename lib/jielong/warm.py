@@ -1,4 +1,5 @@
-"""Train every model the chapters load into the cache, once: `python -m jielong.warm`.
+"""Train every model the chapters load into the cache, once, and make stage 3's preference pairs:
+`python -m jielong.warm`.
 
 Binder's `postBuild` runs it so that a student's first chapter starts with its models ready; a teacher can run it
 before grading. Each model is keyed by the code that made it, so a later library change retrains only what changed.
@@ -24,6 +25,8 @@ MODELS: dict[str, Callable[[], object]] = {
     "teacher model (imitation)": experiments.teacher_model,
     "stage-3 policy (RLHF)": experiments.policy_model,
     "reward model (RLHF)": experiments.reward_model,
+    # Not a model, but 34 s to sample: the DPO panel's first point would wait for it.
+    "stage-3 preference pairs (RLHF)": lambda: experiments.preference_data(0),
 }
 
 
