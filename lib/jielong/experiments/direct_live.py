@@ -24,6 +24,7 @@ LIVE_LR = 5e-4  # five times the chapter's rate, so that a few steps move the po
 def held_out_share(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, rows: list[dict]) -> dict:
     """On held-out pairs with a truly better answer: the share in which the model finds the better answer the more
     likely one (chance 0.5), and whether it does on each pair."""
+    rows = [r for r in rows if r["gap"] != 0]  # a pair of equally good answers has no better one to find
     questions = [r["qa"] for r in rows]
     chosen = answer_logprobs(model, tokenizer, questions, [r["chosen"] for r in rows])
     rejected = answer_logprobs(model, tokenizer, questions, [r["rejected"] for r in rows])
