@@ -10,8 +10,9 @@ CHAPTER = ROOT / "book" / "stage2_lora.ipynb"
 def test_chapter_runs_and_shows_its_results(built_book):
     nb = executed(built_book, CHAPTER)
     verdicts = "".join("".join(m) for m in outputs_of(nb, "text/markdown"))
-    assert verdicts.count("Verdict") == 3 and "does not hold" not in verdicts
+    assert verdicts.count("Verdict") == 4 and "does not hold" not in verdicts
     assert len(outputs_of(nb, "image/png")) >= 1, "a figure is missing"
     assert len(panels_in(nb)) == 1, "the live panel is missing (or shown twice)"
     text = "".join("".join(o.get("text", "")) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert "rank must be an integer from 1 to 128" in text and "targets must be chosen from" in text
+    assert "IA3" in text and "LoRA at rank 8" in text

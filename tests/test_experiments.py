@@ -74,6 +74,9 @@ def test_same_seed_same_numbers(monkeypatch, tmp_path):
     (lambda: ex.preference_data(pairs=5), "pairs must be an integer from 10 to 5000"),
     (lambda: ex.preference_data(seed=-1), "seed must be an integer from 0"),
     (lambda: ex.same_game_run(seed=-1), "seed must be an integer from 0"),
+    (lambda: ex.ia3_run("wrong"), "answers must be one of 'right', 'shuffled'"),
+    (lambda: ex.ia3_run(steps=0), "steps must be an integer from 1"),
+    (lambda: ex.ia3_run(eval_people=0), "eval_people must be an integer from 1 to 200"),
     (lambda: ex.dpo_live_run(beta=0.0), r"beta must be a number in \(0, 10\]"),
     (lambda: ex.dpo_live_run(steps=0), "steps must be an integer from 1 to 200"),
     (lambda: ex.dpo_live_run(lr=1.0), r"lr must be a number in \(0, 0.01\]"),
@@ -245,6 +248,16 @@ def test_a_dozen_live_dpo_steps_move_the_policy_beyond_noise():
     assert effect >= 0.05 and low > 0
     control, _ = gain(ex.dpo_live_run(0.1, 12, seed=0, lr=1e-9))
     assert abs(control) < 0.02
+
+
+def test_the_ia3_control_keeps_the_questions_and_shuffles_their_answers():
+    right = qa_pairs(World(0).people[: ex.SFT_PEOPLE])
+    shuffled = ex.shuffled_answers(right, seed=0)
+    assert [(q.question, q.attribute) for q in shuffled] == [(q.question, q.attribute) for q in right]
+    for attribute in {q.attribute for q in right}:
+        assert sorted(q.answer for q in shuffled if q.attribute == attribute) == \
+            sorted(q.answer for q in right if q.attribute == attribute)
+    assert sum(a.answer == b.answer for a, b in zip(right, shuffled)) < 0.2 * len(right)
 
 
 # --- the cache is keyed by the code that made it -------------------------------------------------------------------

@@ -26,6 +26,7 @@ SECTIONS: dict[str, str] = {
     "lora-matches-full-fine-tuning": "stage2_lora#lora-against-full-fine-tuning",
     "lora-forgets-less": "stage2_lora#lora-against-full-fine-tuning",
     "lora-stays-closer": "stage2_lora#lora-against-full-fine-tuning",
+    "adapters-are-a-family": "stage2_lora#adapters-are-a-family-ia3",
     "tasks-are-forgotten": "stage2_forgetting#stage-2-learning-one-task-after-another-and-forgetting",
     "replay-prevents-forgetting": "stage2_forgetting#replay-review-the-old-task",
     "self-replay-prevents-forgetting": "stage2_forgetting#replay-review-the-old-task",

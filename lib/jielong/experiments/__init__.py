@@ -4,6 +4,7 @@ One module per chapter group; the widgets, the static sweeps in the online book,
 these functions as `jl.experiments.<name>`.
 """
 from ._common import EVAL_PEOPLE, SFT_BATCH, SMALL_WORLD, Event, cached, loss_events, result_path
+from .adapters import IA3, IA3_TARGETS, add_ia3, ia3_run, shuffled_answers
 from .ai_feedback import JUDGES, ai_preference_data, rlaif_run
 from .background import INITS as PICTURE_INITS, LEARNING_RATES, learning_rate_run, learning_rate_sweep, shortcut_run
 from .direct_live import LIVE_BATCH, dpo_live_run, held_out_share, sft_policy_share
