@@ -32,6 +32,13 @@ def held_out_share(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, r
     return {"share": scored["accuracy"], "ordered_right": scored["ordered_right"]}
 
 
+def dpo_rows(rows: list[dict]) -> list[dict]:
+    """Preference rows in trl's DPO format: the question as the prompt, the two answers as assistant turns."""
+    return [{"prompt": [{"role": "user", "content": r["qa"].question}],
+             "chosen": [{"role": "assistant", "content": r["chosen"]}],
+             "rejected": [{"role": "assistant", "content": r["rejected"]}]} for r in rows]
+
+
 @cached
 def sft_policy_share(seed: int = 0) -> dict:
     """Where every live DPO run starts: the SFT policy's held-out share."""
@@ -51,12 +58,8 @@ def dpo_live_run(beta: float = 0.1, steps: int = 12, seed: int = 0, lr: float = 
     check_float("lr", lr, 0.0, 1e-2, low_open=True)
     train, held = preference_data(seed)
     model, tokenizer = policy_model(seed)
-    user = lambda r: [{"role": "user", "content": r["qa"].question}]  # noqa: E731
-    said = lambda text: [{"role": "assistant", "content": text}]  # noqa: E731
     # As many pairs as the run reads, so that trl prepares no more than it needs.
-    pairs = [{"prompt": user(r), "chosen": said(r["chosen"]), "rejected": said(r["rejected"])}
-             for r in train[:LIVE_BATCH * steps]]
-    run = dpo(model, tokenizer, pairs, beta=beta, steps=steps, lr=lr, batch_size=LIVE_BATCH, seed=seed,
-              callback=loss_events(callback), stop=stop, progress=False, log_every=1)
+    run = dpo(model, tokenizer, dpo_rows(train[:LIVE_BATCH * steps]), beta=beta, steps=steps, lr=lr,
+              batch_size=LIVE_BATCH, seed=seed, callback=loss_events(callback), stop=stop, progress=False, log_every=1)
     return {"beta": beta, "steps": run.steps, "lr": lr, "stopped": run.stopped, "seconds": run.seconds,
             "curve": run.curve, "before": sft_policy_share(seed), "after": held_out_share(model, tokenizer, held)}

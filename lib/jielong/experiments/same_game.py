@@ -15,8 +15,9 @@ from ..train import chat, dpo, tokenize_documents
 from ..validation import check_int
 from ..worlds import Person, World, biography, qa_pairs
 from ._common import cached
+from .direct_live import dpo_rows, held_out_share
 from .policy_optimisation import DIRECT
-from .preferences import FEEDBACK_ATTRIBUTES, feedback_questions, pair_accuracy, policy_model, preference_data
+from .preferences import FEEDBACK_ATTRIBUTES, feedback_questions, policy_model, preference_data
 
 CHECKPOINTS = ("random parameters", "after stage 1", "after stage 2", "after stage 3")
 DATA = ("text", "answers", "preferences")
@@ -67,12 +68,9 @@ def _measures(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, texts:
     right answer to a question it was never asked, and whether it finds the better answer of a held-out pair the
     more likely."""
     answers = answer_token_logprobs(model, tokenizer, qas, [qa.answer for qa in qas])
-    chosen = answer_token_logprobs(model, tokenizer, [r["qa"] for r in pairs], [r["chosen"] for r in pairs])
-    rejected = answer_token_logprobs(model, tokenizer, [r["qa"] for r in pairs], [r["rejected"] for r in pairs])
-    prefers = [sum(c) > sum(r) for c, r in zip(chosen, rejected)]
     return {"text": [-mean_loss(model, tokenizer, [t]) for t in texts],
             "answers": [sum(lp) / len(lp) for lp in answers],
-            "preferences": [float(ok) for ok in pair_accuracy(prefers, pairs)["ordered_right"]]}
+            "preferences": [float(ok) for ok in held_out_share(model, tokenizer, pairs)["ordered_right"]]}
 
 
 @cached
@@ -93,10 +91,7 @@ def same_game_run(seed: int = 0, people: int = 40) -> dict:
     policy, _ = policy_model(seed)
     checkpoints = {CHECKPOINTS[0]: random_model, CHECKPOINTS[1]: base, CHECKPOINTS[2]: policy}
     measures = {name: _measures(model, tokenizer, texts, qas, held) for name, model in checkpoints.items()}
-    user = lambda r: [{"role": "user", "content": r["qa"].question}]  # noqa: E731
-    said = lambda text: [{"role": "assistant", "content": text}]  # noqa: E731
-    data = [{"prompt": user(r), "chosen": said(r["chosen"]), "rejected": said(r["rejected"])} for r in train]
-    run = dpo(policy, tokenizer, data, beta=DPO_BETA, steps=DIRECT["steps"], lr=DIRECT["lr"], seed=seed,
+    run = dpo(policy, tokenizer, dpo_rows(train), beta=DPO_BETA, steps=DIRECT["steps"], lr=DIRECT["lr"], seed=seed,
               progress=False)
     measures[CHECKPOINTS[3]] = _measures(policy, tokenizer, texts, qas, held)
     example = next(r for r in held if r["gap"] > 0)
@@ -104,8 +99,7 @@ def same_game_run(seed: int = 0, people: int = 40) -> dict:
     intervals = {c: {d: bootstrap(lambda i, v=values: mean(v, i), len(values), seed=seed) for d, values in m.items()}
                  for c, m in measures.items()}
     return {"checkpoints": list(CHECKPOINTS), "measures": measures, "means": means, "intervals": intervals,
-            "dpo_seconds": run.seconds,
-            "items": {"text": len(texts), "answers": len(qas), "preferences": len(measures[CHECKPOINTS[0]]["preferences"])},
+            "dpo_seconds": run.seconds, "items": {data: len(values) for data, values in measures[CHECKPOINTS[0]].items()},
             "tokens": loss_tokens(tokenizer, texts[0], qas[0].question, qas[0].answer, example["chosen"],
                                   example["rejected"]),
             "example_question": example["qa"].question}
