@@ -260,6 +260,19 @@ def test_the_ia3_control_keeps_the_questions_and_shuffles_their_answers():
     assert sum(a.answer == b.answer for a, b in zip(right, shuffled)) < 0.2 * len(right)
 
 
+def test_the_ia3_control_is_the_same_in_every_process():
+    """Python salts string hashes per process: nothing that orders the shuffle may depend on them."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("from jielong.experiments import SFT_PEOPLE, shuffled_answers; from jielong.worlds import World, qa_pairs; "
+            "print([q.answer for q in shuffled_answers(qa_pairs(World(0).people[:SFT_PEOPLE]), 0)])")
+    runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": salt}).stdout for salt in ("1", "2", "3")}
+    assert len(runs) == 1
+
+
 # --- the cache is keyed by the code that made it -------------------------------------------------------------------
 
 def test_a_result_from_other_code_is_never_read(monkeypatch, tmp_path):

@@ -38,7 +38,7 @@ def shuffled_answers(qas: list[QA], seed: int) -> list[QA]:
     format is the same, the facts are wrong)."""
     rng = random.Random(f"shuffled-answers-{seed}")
     out = list(qas)
-    for attribute in {qa.attribute for qa in qas}:
+    for attribute in sorted({qa.attribute for qa in qas}):  # a fixed order: a set's would change per process
         at = [i for i, qa in enumerate(qas) if qa.attribute == attribute]
         values = [qas[i].answer for i in at]
         rng.shuffle(values)
