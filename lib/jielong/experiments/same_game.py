@@ -20,7 +20,6 @@ from .policy_optimisation import DIRECT
 from .preferences import FEEDBACK_ATTRIBUTES, feedback_questions, policy_model, preference_data
 
 CHECKPOINTS = ("random parameters", "after stage 1", "after stage 2", "after stage 3")
-DATA = ("text", "answers", "preferences")
 DPO_BETA = 0.1
 
 
@@ -99,7 +98,8 @@ def same_game_run(seed: int = 0, people: int = 40) -> dict:
     intervals = {c: {d: bootstrap(lambda i, v=values: mean(v, i), len(values), seed=seed) for d, values in m.items()}
                  for c, m in measures.items()}
     return {"checkpoints": list(CHECKPOINTS), "measures": measures, "means": means, "intervals": intervals,
-            "dpo_seconds": run.seconds, "items": {data: len(values) for data, values in measures[CHECKPOINTS[0]].items()},
+            "dpo_seconds": run.seconds,
+            "items": {data: len(values) for data, values in measures[CHECKPOINTS[0]].items()},
             "tokens": loss_tokens(tokenizer, texts[0], qas[0].question, qas[0].answer, example["chosen"],
                                   example["rejected"]),
             "example_question": example["qa"].question}

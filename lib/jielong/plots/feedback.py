@@ -133,7 +133,6 @@ def verifiable_figure(result: dict) -> Figure:
     return fig
 
 
-
 def _draw_dpo_shares(ax, runs: list[dict]) -> None:
     """The held-out share after each DPO run against its beta, beside the SFT policy's and chance."""
     ax.axhline(0.5, color="grey", ls=":", lw=1)
