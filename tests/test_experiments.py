@@ -77,6 +77,17 @@ def test_same_seed_same_numbers(monkeypatch, tmp_path):
     (lambda: ex.ia3_run("wrong"), "answers must be one of 'right', 'shuffled'"),
     (lambda: ex.ia3_run(steps=0), "steps must be an integer from 1"),
     (lambda: ex.ia3_run(eval_people=0), "eval_people must be an integer from 1 to 200"),
+    (lambda: ex.data_size_run(people=0), "people must be an integer from 1 to 200"),
+    (lambda: ex.data_size_run(people=201), "people must be an integer from 1 to 200"),
+    (lambda: ex.data_size_run(answers="noisy"), "answers must be one of 'right', 'shuffled'"),
+    (lambda: ex.data_size_run(eval_people=101), "eval_people must be an integer from 1 to 100"),
+    (lambda: ex.data_size_run(seed=-1), "seed must be an integer from 0"),
+    (lambda: ex.data_size_sweep(seed=-1), "seed must be an integer from 0"),
+    (lambda: ex.panel_run(panel="crowd"), "panel must be one of 'own scales', 'one scale'"),
+    (lambda: ex.panel_run(seed=-1), "seed must be an integer from 0"),
+    (lambda: ex.reward_pairs_run(pairs=1000), "pairs must be one of 300, 3000"),
+    (lambda: ex.reward_pairs_run(labels="crowd"), "labels must be one of 'human', 'shuffled'"),
+    (lambda: ex.large_held_out(seed=-1), "seed must be an integer from 0"),
     (lambda: ex.dpo_live_run(beta=0.0), r"beta must be a number in \(0, 10\]"),
     (lambda: ex.dpo_live_run(steps=0), "steps must be an integer from 1 to 200"),
     (lambda: ex.dpo_live_run(lr=1.0), r"lr must be a number in \(0, 0.01\]"),
@@ -179,6 +190,25 @@ def test_fine_tuning_tests_people_it_never_asks_about():
     assert not taught & {q.question for q in untaught}
 
 
+def test_every_instruction_data_size_is_asked_about_people_no_size_teaches():
+    for seed in (0, 1):
+        people = World(seed).people
+        held = {q.question for q in qa_pairs(ex.held_out_people(seed))}
+        assert len(held) == 5 * ex.EVAL_PEOPLE
+        for size in ex.DATA_SIZES:
+            assert not held & {q.question for q in qa_pairs(people[:size])}
+    assert max(ex.DATA_SIZES) == ex.SFT_PEOPLE and ex.SMALL_DATA * 2 == ex.SFT_PEOPLE  # "half of the examples"
+
+
+def test_a_resample_of_questions_takes_all_their_pairs():
+    k = ex.PAIRS_PER_QUESTION
+    ratings = [[1, 2, 3, 4, 5, 6, 7, 8] * k, [1, 2, 3, 4, 8, 7, 6, 5] * k]  # 4 questions of k pairs: 4k answers, twice
+    run = {"ratings": ratings, "pairs": 4 * k, "decided": [True] * (4 * k)}
+    assert ex.question_agreement(run) == ex.preferences.panel_agreement(ratings, 4 * k, run["decided"])
+    twice = ex.question_agreement(run, [1, 1])
+    assert twice == ex.preferences.panel_agreement(ratings, 4 * k, run["decided"], [k + i for i in range(k)] * 2)
+
+
 def test_forgetting_splits_are_disjoint():
     rehearsal, test = ex.task_a_split(0)
     assert not {q.question for q in rehearsal} & {q.question for q in test}
@@ -231,6 +261,14 @@ def test_preference_data_read_from_the_disk_is_the_data_computed_fresh():
     fresh = ex.preferences._preference_rows(0, ex.PAIRS, Human(), use_cache=False)
     assert [{**r, "qa": QA(**r["qa"])} for r in fresh["train"]] == train and isinstance(train[0]["qa"], QA)
     assert [{**r, "qa": QA(**r["qa"])} for r in fresh["held"]] == held
+
+
+@pytest.mark.slow
+def test_the_large_held_out_pairs_are_no_training_pair():
+    held = ex.large_held_out(0)
+    trained = {ex.pair_key(r) for n in ex.reward_pairs.SIZES for r in ex.preference_data(0, n)[0]}
+    assert len(held) == ex.LARGE_HELD_OUT and not trained & {ex.pair_key(r) for r in held}
+    assert sum(r["gap"] != 0 for r in held) >= 1000  # pairs with a better answer: what the accuracy counts
 
 
 @pytest.mark.slow

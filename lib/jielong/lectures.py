@@ -22,6 +22,7 @@ SECTIONS: dict[str, str] = {
     "knows-but-cannot-answer": "stage1_pretraining#it-knows-but-it-cannot-answer",
     "fine-tuning-teaches-answering": "stage2_instruction#fine-tuning-teaches-the-model-to-answer",
     "pretraining-is-the-initialisation": "stage2_instruction#why-not-train-on-the-teachers-data-alone",
+    "quality-beats-quantity": "stage2_instruction#how-much-teaching-data-and-how-good",
     "ju-yi-fan-san": "stage2_ju_yi_fan_san#stage-2-举一反三-learn-one-and-infer-three",
     "lora-matches-full-fine-tuning": "stage2_lora#lora-against-full-fine-tuning",
     "lora-forgets-less": "stage2_lora#lora-against-full-fine-tuning",

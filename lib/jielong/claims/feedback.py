@@ -3,46 +3,13 @@ from __future__ import annotations
 
 from ..experiments.ai_feedback import rlaif_run
 from ..experiments.policy_optimisation import RL_BETAS, direct_run, rl_run, verifiable_run
-from ..experiments.preferences import FEW_PAIRS, human_feedback, panel_agreement
 from ..experiments.reward import best_of_n_run, reward_model_run
 from ..stats import mean
 from ._core import Claim, Measurement, paired, rate
 
 
-def _above_chance(feedback: dict, who: str) -> tuple[list[float], list[float]]:
-    """Per question, judging and writing as their rise above chance over its possible height (1 = perfect, 0 =
-    chance): judging picks one of two answers (chance 1/2), writing names one of the attribute's values (chance 1/K)."""
-    written = feedback[f"{who}writes"]
-    judged = [j / (k - 1) for j, k in zip(feedback[f"{who}judges"], feedback["candidates"])]
-    write = [(w / feedback["written"] - 1 / k) / (1 - 1 / k) for w, k in zip(written, feedback["candidates"])]
-    judge = [(j - 0.5) / 0.5 for j in judged]
-    return judge, write
-
-
-def _judging_gap(seed: int, who: str = "") -> Measurement:
-    judge, write = _above_chance(human_feedback(seed), who)
-    return paired(lambda i: mean(judge, i) - mean(write, i), len(judge), seed)
-
-
-def _relative(seed: int, key: str = "ratings") -> Measurement:
-    result = human_feedback(seed)
-    ratings, n = result[key], result["questions"]
-
-    def statistic(i: list[int] | None) -> float:
-        agreement = panel_agreement(ratings, n, result["decided"], i)
-        return agreement["order_kappa"] - agreement["rating_kappa"]
-
-    return paired(statistic, n, seed)
-
-
 def _reward_accuracy(seed: int, labels: str = "human") -> Measurement:
     return rate(reward_model_run(seed=seed, labels=labels)["ordered_right"])
-
-
-def _more_pairs(seed: int, labels: str = "human") -> Measurement:
-    many = reward_model_run(seed=seed, labels=labels)["ordered_right"]
-    few = reward_model_run(pairs=FEW_PAIRS, seed=seed)["ordered_right"]
-    return paired(lambda i: mean(many, i) - mean(few, i), len(many), seed)
 
 
 def _best_of_n(seed: int, key: str = "quality") -> Measurement:
@@ -130,36 +97,10 @@ RL_NOT_SHOWN = ("the proxy rises all run long while true quality rises, then giv
                 "about a tenth with the large penalty), but the fall differs a lot from question to question: on 48 "
                 "questions the 95% interval reaches down near zero, even with 24 answers a question at every checkpoint")
 
-JUDGING_NOT_SHOWN = ("judging beats writing on every seed we ran, by 0.29 to 0.53 of the way from chance to perfect "
-                     "(random parameters: 0.02 to 0.12), but on seed 4 the gap is 0.29 (interval 0.23 to 0.35), under "
-                     "the bar of 0.3")
-RELATIVE_NOT_SHOWN = ("labellers agree more on which answer is better than on scores on every seed we ran (a kappa gap "
-                      "of 0.39 to 0.63), but with 48 questions the interval is wide: on seed 4 it reaches down to 0.21")
-PAIRS_NOT_SHOWN = ("ten times the comparisons give a better reward model on every seed we ran (0.11 to 0.21 more "
-                   "held-out pairs ordered right), but on seed 4 the interval over 300 held-out pairs reaches down to "
-                   "0.045, under the bar of 0.05")
 KTO_NOT_SHOWN = ("KTO improves the answers on every seed we ran (by 0.08 to 0.25), but on seed 1 the interval over 48 "
                  "questions reaches down to 0.01, under the bar of 0.02")
 
 CLAIMS = (
-    Claim(
-        "judging-is-easier-than-writing", 8, 3,
-        "Judging which of two answers is better is easier than writing the better one.",
-        "human_feedback",
-        "how far above chance the policy judges (right fact against a wrong one) minus how far above chance it writes "
-        "the right fact (each as a share of the way from chance to perfect)", 0.3, _judging_gap,
-        "the same model with random parameters", lambda seed: _judging_gap(seed, "untrained_"),
-        not_shown=JUDGING_NOT_SHOWN,
-    ),
-    Claim(
-        "feedback-is-relative", 8, 3,
-        "Judges disagree on absolute scores but agree on which of two answers is better.",
-        "human_feedback",
-        "labellers' chance-corrected agreement (Cohen's kappa) on which of two answers is better, minus on the scores",
-        0.3, _relative,
-        "three labellers who share one scale and rate without noise",
-        lambda seed: _relative(seed, "same_scale_ratings"), not_shown=RELATIVE_NOT_SHOWN,
-    ),
     Claim(
         "reward-model-imitates-the-human", 8, 3,
         "A reward model trained on the human's comparisons predicts their preferences on pairs about people it was "
@@ -167,14 +108,6 @@ CLAIMS = (
         "reward_model_run", "held-out pairwise accuracy (against the true order) at the default number of pairs", 0.75,
         _reward_accuracy,
         "the same reward model trained on shuffled labels", lambda seed: _reward_accuracy(seed, "shuffled"),
-    ),
-    Claim(
-        "more-pairs-better-reward-model", 8, 3,
-        "The reward model gets better with more comparisons.",
-        "reward_model_run", "held-out accuracy at the default number of pairs minus at a tenth of them", 0.05,
-        _more_pairs,
-        "the default number of pairs with shuffled labels, against a tenth of the human's",
-        lambda seed: _more_pairs(seed, "shuffled"), not_shown=PAIRS_NOT_SHOWN,
     ),
     Claim(
         "best-of-n-improves", 8, 3,

@@ -7,14 +7,14 @@ from .background import (draw_learning_rate_panel, draw_learning_rates, learning
                          shortcut_figure)
 from .feedback import (best_of_n_figure, direct_figure, dpo_live_figure, draw_dpo_panel, draw_reward_model_panel,
                        draw_reward_models, draw_rl, draw_rl_panel, reward_model_figure, rl_figure, verifiable_figure)
-from .fine_tuning import (LORA_BAND, diversity_figure, draw_diversity, draw_forgetting, draw_forgetting_panel,
+from .fine_tuning import (LORA_BAND, data_size_figure, diversity_figure, draw_diversity, draw_forgetting, draw_forgetting_panel,
                           draw_ju_yi_fan_san, draw_lora, draw_lora_panel, forgetting_figure, imitation_figure,
                           lora_figure)
 from .pretraining import (cleaning_figure, data_figure, draw_training, knowledge_figure, loss_mask, scaling_figure,
                           scrubber, sweep_animation, training_figure)
 from .same_game import same_game_figure
 
-__all__ = ["COLORS", "LORA_BAND", "best_of_n_figure", "cleaning_figure", "data_figure", "direct_figure",
+__all__ = ["COLORS", "LORA_BAND", "best_of_n_figure", "cleaning_figure", "data_figure", "data_size_figure", "direct_figure",
            "diversity_figure", "dpo_live_figure", "draw_diversity", "draw_dpo_panel", "draw_forgetting",
            "draw_forgetting_panel", "draw_ju_yi_fan_san", "draw_learning_rate_panel", "draw_learning_rates",
            "draw_lora", "draw_lora_panel", "draw_reward_model_panel", "draw_reward_models", "draw_rl",

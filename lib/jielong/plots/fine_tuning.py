@@ -42,6 +42,25 @@ def diversity_figure(runs: list[dict]) -> Figure:
     return fig
 
 
+
+def data_size_figure(sweep: dict) -> Figure:
+    """Accuracy on untaught people against the number of instruction examples (log scale), with the full set's
+    questions answered wrongly as a reference point."""
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    ax.plot(sweep["examples"], sweep["held_out_accuracy"], "o-", color=COLORS[0], label="right answers")
+    ax.plot([sweep["shuffled_examples"]], [sweep["shuffled_accuracy"]], "X", ms=9, color=COLORS[3],
+            label="the same questions, answers shuffled")
+    for n, acc in zip(sweep["examples"], sweep["held_out_accuracy"]):
+        ax.annotate(f"{acc:.0%}", (n, acc), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xticks(sweep["examples"], [str(n) for n in sweep["examples"]])
+    ax.minorticks_off()
+    ax.set(ylim=(0, 1), xlabel="instruction examples (questions with answers)",
+           ylabel="accuracy on untaught people")
+    ax.legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    return fig
+
 LORA_BAND = (0.01, 0.10)
 
 

@@ -1,0 +1,62 @@
+"""Stage 3: does the reward model get better with more comparisons? Reward models trained on the default number of
+the human's comparisons and on a tenth of them, tested on the same large set of held-out pairs: `LARGE_HELD_OUT`
+pairs of the policy's answers drawn apart from stage 3's data, none of them a training pair of either model.
+
+`reward_model_run` tests on stage 3's 300 held-out pairs, too few to tell a gain of a few points from luck.
+Defined in the chapter "Stage 3: feedback and the reward model".
+"""
+from __future__ import annotations
+
+import torch
+from transformers import AutoModelForSequenceClassification
+
+from ..evaluate import rewards
+from ..feedback import Human
+from ..models import device, quiet_progress
+from ..train import reward_modelling
+from ..validation import check_choice, check_int
+from ._common import cached
+from .preferences import (FEW_PAIRS, PAIRS, _pairs, as_conversations, feedback_questions, pair_accuracy, pair_key,
+                          policy_model, preference_data)
+from .reward import LABELS, REWARD_LR, REWARD_STEPS, _shuffled, reward_model
+
+LARGE_HELD_OUT = 1500
+SIZES = (FEW_PAIRS, PAIRS)
+
+
+def large_held_out(seed: int = 0) -> list[dict]:
+    """`LARGE_HELD_OUT` preference pairs labelled by the human, none a training pair of any size in `SIZES`."""
+    check_int("seed", seed, 0, 2**31 - 1)
+    policy, tokenizer = policy_model(seed)
+    trained = {pair_key(r) for n in SIZES for r in preference_data(seed, n)[0]}
+    questions, human = feedback_questions(seed), Human()
+    drawn = _pairs(policy, tokenizer, questions, 4 * LARGE_HELD_OUT, seed + 20_000, human.prefers_first)
+    return [r for r in drawn if pair_key(r) not in trained][:LARGE_HELD_OUT]
+
+
+@cached
+def reward_pairs_run(pairs: int = PAIRS, labels: str = "human", seed: int = 0) -> dict:
+    """A reward model trained as `reward_model_run` trains it (`pairs` comparisons, the human's labels or shuffled
+    ones), tested on `large_held_out(seed)`: whether it orders each pair with a better answer as the truth does."""
+    check_choice("pairs", pairs, SIZES)
+    check_choice("labels", labels, LABELS)
+    held = large_held_out(seed)
+    if (pairs, labels) == (PAIRS, "human"):
+        model, tokenizer = reward_model(seed)  # the chapter's cached default model
+    else:
+        # `reward_model_run` keeps no model but its default one, so the others are trained here as it trains them.
+        policy, tokenizer = policy_model(seed)
+        torch.manual_seed(seed)
+        with quiet_progress():
+            model = AutoModelForSequenceClassification.from_pretrained(policy.name_or_path, num_labels=1).to(device())
+        model.config.pad_token_id = tokenizer.pad_token_id
+        train = preference_data(seed, pairs)[0]
+        data = as_conversations(train if labels == "human" else _shuffled(train, seed))
+        reward_modelling(model, tokenizer, data, steps=REWARD_STEPS, lr=REWARD_LR, batch_size=32, seed=seed,
+                         progress=False)
+    model.eval()
+    qas = [r["qa"] for r in held]
+    chosen = rewards(model, tokenizer, qas, [r["chosen"] for r in held])
+    rejected = rewards(model, tokenizer, qas, [r["rejected"] for r in held])
+    return {"pairs": pairs, "labels": labels, "held_out": len(held),
+            **pair_accuracy([c > r for c, r in zip(chosen, rejected)], held)}
