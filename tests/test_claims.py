@@ -21,6 +21,18 @@ def test_few_claims_are_marked_not_shown():
                            "lora-matches-full-fine-tuning", "lora-forgets-less", "kto-improves"}, marked
 
 
+def test_a_clustered_interval_draws_whole_clusters():
+    from jielong.claims._clusters import clustered_difference
+
+    a, b = [1, 1, 0, 0, 1, 0], [0, 0, 0, 0, 0, 0]
+    one_cluster_each = clustered_difference(a, b, range(6), seed=0)
+    by_person = clustered_difference(a, b, ["x", "x", "y", "y", "z", "z"], seed=0)
+    assert one_cluster_each.effect == by_person.effect == pytest.approx(0.5)
+    assert by_person.interval[1] - by_person.interval[0] > one_cluster_each.interval[1] - one_cluster_each.interval[0]
+    with pytest.raises(ValueError, match="a, b and clusters must be as long"):
+        clustered_difference(a, b[:5], range(6), seed=0)
+
+
 def test_registry_is_complete():
     for claim in claims.CLAIMS.values():
         assert claim.lecture in (6, 7, 8) and 0 <= claim.stage <= 3

@@ -88,6 +88,8 @@ def test_same_seed_same_numbers(monkeypatch, tmp_path):
     (lambda: ex.reward_pairs_run(pairs=1000), "pairs must be one of 300, 3000"),
     (lambda: ex.reward_pairs_run(labels="crowd"), "labels must be one of 'human', 'shuffled'"),
     (lambda: ex.large_held_out(seed=-1), "seed must be an integer from 0"),
+    (lambda: ex.judging_run(model="gpt-4"), "model must be one of 'policy', 'random'"),
+    (lambda: ex.judging_run(seed=-1), "seed must be an integer from 0"),
     (lambda: ex.dpo_live_run(beta=0.0), r"beta must be a number in \(0, 10\]"),
     (lambda: ex.dpo_live_run(steps=0), "steps must be an integer from 1 to 200"),
     (lambda: ex.dpo_live_run(lr=1.0), r"lr must be a number in \(0, 0.01\]"),
@@ -207,6 +209,16 @@ def test_a_resample_of_questions_takes_all_their_pairs():
     assert ex.question_agreement(run) == ex.preferences.panel_agreement(ratings, 4 * k, run["decided"])
     twice = ex.question_agreement(run, [1, 1])
     assert twice == ex.preferences.panel_agreement(ratings, 4 * k, run["decided"], [k + i for i in range(k)] * 2)
+
+
+def test_the_judged_people_are_people_the_policy_was_never_asked_about():
+    from jielong.experiments.preferences import _friendly_answers
+
+    world = World(0)
+    asked = {message["content"] for conversation in _friendly_answers(world) for message in conversation
+             if message["role"] == "user"}
+    judged = qa_pairs(world.people[: ex.judging.JUDGED_PEOPLE], ex.FEEDBACK_ATTRIBUTES)
+    assert asked and not asked & {q.question for q in judged}
 
 
 def test_forgetting_splits_are_disjoint():

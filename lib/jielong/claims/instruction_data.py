@@ -2,18 +2,22 @@
 from __future__ import annotations
 
 from ..experiments.fine_tuning import SFT_PEOPLE
-from ..experiments.instruction_data import SMALL_DATA, data_size_run
-from ..stats import mean
-from ._core import Claim, Measurement, paired
+from ..experiments.instruction_data import SMALL_DATA, data_size_run, held_out_people
+from ..worlds import qa_pairs
+from ._clusters import clustered_difference
+from ._core import Claim, Measurement
 
 
 def _quality_over_quantity(seed: int, small: str = "right") -> Measurement:
-    """Held-out accuracy after the small set (answers `small`) minus after the full set with shuffled answers."""
+    """Held-out accuracy after the small set (answers `small`) minus after the full set with shuffled answers,
+    resampled by person (each held-out person is asked five questions)."""
     few = data_size_run(SMALL_DATA, small, seed=seed)["held_out_correct"]
     many_wrong = data_size_run(SFT_PEOPLE, "shuffled", seed=seed)["held_out_correct"]
     full = data_size_run(SFT_PEOPLE, seed=seed)["held_out_accuracy"]
-    return paired(lambda i: mean(few, i) - mean(many_wrong, i), len(few), seed,
-                  ("the full set with right answers answers ≥ 0.3 of the untaught people's questions", full >= 0.3))
+    people = [qa.person for qa in qa_pairs(held_out_people(seed))]
+    return clustered_difference(few, many_wrong, people, seed,
+                                ("the full set with right answers answers ≥ 0.3 of the untaught people's questions",
+                                 full >= 0.3))
 
 
 CLAIMS = (

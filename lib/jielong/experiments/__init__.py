@@ -12,6 +12,7 @@ from .fine_tuning import INITS, LORA_BATCH, SFT_PEOPLE, full_run, lora_run, sft_
 from .forgetting import FORGET_BATCH, REPLAY_KINDS, TASK_A, forgetting_run, task_a_model, task_a_split, task_b_split
 from .imitation import STUDENT_KNOWS, TEACHER, TEACHER_STYLE, imitation_run, styled_answer, teacher_model
 from .instruction_data import DATA_SIZES, SMALL_DATA, data_size_run, data_size_sweep, held_out_people
+from .judging import judging_run
 from .labellers import PAIRS_PER_QUESTION, PANELS, panel_run, question_agreement
 from .policy_optimisation import (DIRECT, DIRECT_BETAS, DIRECT_LABELS, METHODS, RL, RL_BETAS, RL_EVAL_SAMPLES,
                                   RL_TOKENS, direct_run, rl_run, verifiable_run)

@@ -37,7 +37,8 @@ def large_held_out(seed: int = 0) -> list[dict]:
 @cached
 def reward_pairs_run(pairs: int = PAIRS, labels: str = "human", seed: int = 0) -> dict:
     """A reward model trained as `reward_model_run` trains it (`pairs` comparisons, the human's labels or shuffled
-    ones), tested on `large_held_out(seed)`: whether it orders each pair with a better answer as the truth does."""
+    ones), tested on `large_held_out(seed)`: whether it orders each pair with a better answer as the truth does, and
+    the question each of those pairs asks (the pairs about one question are not independent)."""
     check_choice("pairs", pairs, SIZES)
     check_choice("labels", labels, LABELS)
     held = large_held_out(seed)
@@ -59,4 +60,5 @@ def reward_pairs_run(pairs: int = PAIRS, labels: str = "human", seed: int = 0) -
     chosen = rewards(model, tokenizer, qas, [r["chosen"] for r in held])
     rejected = rewards(model, tokenizer, qas, [r["rejected"] for r in held])
     return {"pairs": pairs, "labels": labels, "held_out": len(held),
-            **pair_accuracy([c > r for c, r in zip(chosen, rejected)], held)}
+            **pair_accuracy([c > r for c, r in zip(chosen, rejected)], held),
+            "ordered_questions": [r["qa"].question for r in held if r["gap"] != 0]}  # one per "ordered_right" item
