@@ -20,7 +20,7 @@ CLAIMS = (
         "The reward model gets better with more comparisons.",
         "reward_pairs_run",
         f"accuracy on {LARGE_HELD_OUT:,} held-out pairs at the default number of comparisons ({PAIRS:,}) minus at a "
-        f"tenth of them", 0.05, _more_pairs,
+        f"tenth of them, each model passing over its comparisons equally often", 0.05, _more_pairs,
         "the same difference when both reward models learn from shuffled labels (a coin decides each comparison)",
         lambda seed: _more_pairs(seed, "shuffled"),
     ),
