@@ -18,7 +18,7 @@ def test_workers_must_be_positive(tmp_path):
         execute.execute(tmp_path / "cache", [], workers=0)
 
 
-def test_notebooks_run_in_parallel_with_one_thread_each_and_are_found_in_the_cache(tmp_path):
+def test_notebooks_run_in_parallel_with_one_thread_each_and_are_found_in_the_cache(tmp_path, capsys):
     notebooks = []
     for name in ("a", "b", "c"):
         nb = nbformat.v4.new_notebook()
@@ -33,6 +33,9 @@ def test_notebooks_run_in_parallel_with_one_thread_each_and_are_found_in_the_cac
     first = execute.execute(cache, [*notebooks, tmp_path / "failing.ipynb"])
     assert [first[str(p)] for p in notebooks] == ["executed"] * 3, first
     assert first[str(tmp_path / "failing.ipynb")] == "failed", first
+    reported = capsys.readouterr().err.splitlines()  # one line as each notebook finishes, with its seconds
+    assert sorted(line.split()[0] for line in reported) == ["executed"] * 3 + ["failed"], reported
+    assert all(line.split()[2] == "s" and line.endswith(".ipynb") for line in reported), reported
     assert set(execute.execute(cache, notebooks).values()) == {"cached"}
     from jupyter_cache import get_cache
 

@@ -1,9 +1,10 @@
 """Execute the book's notebooks two at a time into Jupyter Book's execution cache, before `jupyter-book build`.
 
 Jupyter Book 1 executes one notebook at a time, and on two cores torch's second thread makes these tiny models
-only about a third faster. Two notebooks at a time, one torch thread each, keep both cores busy. The build then
-finds each notebook in the cache and executes nothing (it executes, and reports, any that failed here). The
-workers are jupyter-cache's own, the ones its `jcache project execute` uses.
+only about a third faster. Two notebooks at a time, one torch thread each, keep both cores busy; a line reports each
+notebook and its seconds as it finishes. The build then finds each notebook in the cache and executes nothing (it
+executes, and reports, any that failed here). The workers are jupyter-cache's own, the ones its `jcache project
+execute` uses.
 
 Usage: python tools/execute.py CACHE_FOLDER [--workers N]
 """
@@ -12,7 +13,7 @@ import multiprocessing
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import yaml
@@ -33,7 +34,7 @@ def execute(cache_folder: Path, notebooks: list[Path] | None = None, workers: in
     if workers < 1:
         raise ValueError(f"workers must be an integer from 1, got {workers!r}")
     from jupyter_cache import get_cache
-    from jupyter_cache.executors.basic import ExecutionWorkerLocalMProc, ProcessData
+    from jupyter_cache.executors.basic import ProcessData
 
     # Each kernel inherits this: one torch thread per notebook when notebooks share the cores.
     os.environ["OMP_NUM_THREADS"] = "1" if workers > 1 else os.environ.get("OMP_NUM_THREADS", "")
@@ -48,10 +49,26 @@ def execute(cache_folder: Path, notebooks: list[Path] | None = None, workers: in
     # Spawned, not forked: a fork of a process with threads running (a test session, a notebook) can deadlock.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         for phase in phases:
-            data = [ProcessData(r.pk, r.uri, cache, timeout, False) for r in phase]
-            codes = pool.map(ExecutionWorkerLocalMProc(), data)
-            outcome.update({uri: ("executed", "failed", "not cached")[code] for code, uri in codes})
+            runs = [pool.submit(_timed, ProcessData(r.pk, r.uri, cache, timeout, False)) for r in phase]
+            for run in as_completed(runs):
+                (code, uri), seconds = run.result()
+                outcome[uri] = ("executed", "failed", "not cached")[code]
+                print(f"{outcome[uri]:>10}  {seconds:4.0f} s  {_name(uri)}", file=sys.stderr, flush=True)
     return {r.uri: outcome.get(r.uri, "cached") for r in records}
+
+
+def _timed(data) -> tuple[tuple[int, str], float]:
+    """Execute one notebook in this worker process: jupyter-cache's outcome, and the seconds it took."""
+    from jupyter_cache.executors.basic import ExecutionWorkerLocalMProc
+
+    start = time.perf_counter()
+    return ExecutionWorkerLocalMProc()(data), time.perf_counter() - start
+
+
+def _name(uri: str) -> str:
+    """A notebook's path from the book's root where it lies there, else as given."""
+    path = Path(uri)
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 if __name__ == "__main__":
@@ -61,6 +78,6 @@ if __name__ == "__main__":
     args = parser.parse_args()
     start = time.perf_counter()
     outcomes = execute(args.cache, workers=args.workers)
-    for uri, outcome in outcomes.items():
-        print(f"{outcome:>10}  {Path(uri).relative_to(ROOT)}", file=sys.stderr)
-    print(f"{len(outcomes)} notebooks in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    cached = sum(outcome == "cached" for outcome in outcomes.values())
+    print(f"{len(outcomes)} notebooks ({cached} unchanged, read from the cache) in {time.perf_counter() - start:.0f} s",
+          file=sys.stderr)

@@ -1,0 +1,134 @@
+"""Where the book's time goes: execute every notebook from an empty cache and time each experiment and model.
+
+Each kernel starts with a timing hook (an IPython startup file) that notes when an experiment's cache lookup misses
+and when its result is written, and when a model's folder starts and ends being built. The library itself is not
+changed, so no cache key moves. A run nested in another (a base model trained inside a fine-tuning experiment) is
+subtracted from its parent, so the table adds up to the compute the build spent.
+
+Usage: python tools/profile_book.py [--workers N] [--out FILE]   (about as long as a cold `make book`)
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import execute  # noqa: E402
+
+HOOK = '''
+import contextlib, json, os, time
+import jielong.cache as _cache
+
+_read, _write, _building, _started = _cache.read_json, _cache.write_json, _cache.building, {}
+
+
+def _note(kind, name, start):
+    with open(os.environ["JIELONG_PROFILE"], "a") as f:
+        f.write(json.dumps({"kind": kind, "name": name, "pid": os.getpid(), "start": start, "end": time.time()}) + "\\n")
+
+
+def _read_json(path):
+    hit = _read(path)
+    if hit is None:
+        _started[str(path)] = time.time()
+    return hit
+
+
+def _write_json(path, data):
+    _write(path, data)
+    if (start := _started.pop(str(path), None)) is not None:
+        _note("experiment", path.parent.name, start)
+
+
+@contextlib.contextmanager
+def _timed_building(final):
+    start = time.time()
+    with _building(final) as scratch:
+        yield scratch
+    if scratch is not None:
+        _note("model", final.name.rsplit("-", 1)[0], start)
+
+
+_cache.read_json, _cache.write_json, _cache.building = _read_json, _write_json, _timed_building
+'''
+
+
+def profile(notebooks: list[Path] | None = None, workers: int = 2) -> list[dict]:
+    """Execute `notebooks` (the book's by default) from empty caches; every experiment and model built, timed."""
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        startup = root / "ipython" / "profile_default" / "startup"
+        startup.mkdir(parents=True)
+        (startup / "00-jielong-profile.py").write_text(HOOK)
+        log = root / "profile.jsonl"
+        log.touch()
+        saved = {k: os.environ.get(k) for k in ("IPYTHONDIR", "JIELONG_CACHE", "JIELONG_PROFILE")}
+        os.environ.update(IPYTHONDIR=str(root / "ipython"), JIELONG_CACHE=str(root / "cache"),
+                          JIELONG_PROFILE=str(log))
+        try:
+            outcomes = execute.execute(root / "execution-cache", notebooks, workers=workers)
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+        failed = [uri for uri, outcome in outcomes.items() if outcome == "failed"]
+        if failed:
+            raise RuntimeError(f"notebooks failed, so their time is not the book's: {failed}")
+        return [json.loads(line) for line in log.read_text().splitlines()]
+
+
+def exclusive(runs: list[dict]) -> list[dict]:
+    """Each run with `seconds`: its own time, less the runs nested directly inside it in the same process."""
+    out = []
+    for run in runs:
+        inside = [r for r in runs if r is not run and r["pid"] == run["pid"]
+                  and r["start"] >= run["start"] and r["end"] <= run["end"]]
+        direct = [r for r in inside if not any(o is not r and o["start"] <= r["start"] and o["end"] >= r["end"]
+                                               for o in inside)]
+        own = run["end"] - run["start"] - sum(r["end"] - r["start"] for r in direct)
+        out.append({**run, "seconds": own})
+    return out
+
+
+def table(runs: list[dict], wall: float, workers: int) -> str:
+    """A Markdown table of compute by experiment or model, largest first."""
+    totals: dict[tuple[str, str], list] = collections.defaultdict(lambda: [0, 0.0])
+    for run in exclusive(runs):
+        totals[run["kind"], run["name"]][0] += 1
+        totals[run["kind"], run["name"]][1] += run["seconds"]
+    spent = sum(seconds for _, seconds in totals.values())
+    lines = ["| what | kind | runs | seconds (one core) | share |", "| --- | --- | --- | --- | --- |"]
+    for (kind, name), (count, seconds) in sorted(totals.items(), key=lambda item: -item[1][1]):
+        lines.append(f"| `{name}` | {kind} | {count} | {seconds:.0f} | {seconds / spent:.0%} |")
+    lines += ["", f"Experiments and models: {spent:.0f} s of compute; the notebooks took {wall:.0f} s on {workers} "
+              f"workers ({workers * wall:.0f} core-seconds)."]
+    return "\n".join(lines)
+
+
+def commit() -> str:
+    """The commit measured, with `+changes` when the tree differs from it."""
+    git = lambda *a: subprocess.run(["git", *a], cwd=execute.ROOT, capture_output=True, text=True).stdout.strip()  # noqa: E731
+    return git("rev-parse", "--short", "HEAD") + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--out", type=Path, help="write the table here too")
+    args = parser.parse_args()
+    start = time.perf_counter()
+    runs = profile(workers=args.workers)
+    report = (f"# Where the cold book's time goes\n\nMeasured by `tools/profile_book.py` at {commit()}, "
+              f"{os.cpu_count()} CPUs.\n\n" + table(runs, time.perf_counter() - start, args.workers))
+    print(report)
+    if args.out:
+        args.out.write_text(report + "\n")
