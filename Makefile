@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.ready
 
-.PHONY: setup book test bench verify release chromium clean
+.PHONY: setup book test bench profile verify release chromium clean
 
 setup: $(READY)
 
@@ -42,7 +42,11 @@ test: $(READY) chromium
 bench: $(READY)
 	$(BIN)/python benchmarks/run.py
 
-# Every claim and its control on seeds 0 to 4 (outside CI: about 15 minutes a seed); writes VERIFY.md and the record the tests check.
+# Where a cold build's time goes, by experiment and model (about as long as a cold `make book`).
+profile: $(READY)
+	$(BIN)/python tools/profile_book.py --out benchmarks/PROFILE.md
+
+# Every claim and its control on seeds 0 to 4 (outside CI: about half an hour a seed on 2 cores); writes VERIFY.md and the record the tests check.
 verify: $(READY)
 	$(BIN)/python benchmarks/verify.py
 

@@ -1,6 +1,6 @@
 """Verify every claim and its control on many seeds; write benchmarks/verify.json and VERIFY.md.
 
-Run with `make verify` (outside CI: it trains every model on every seed, about 15 minutes a seed on 2 cores). Each
+Run with `make verify` (outside CI: it trains every model on every seed, about half an hour a seed on 2 cores). Each
 verdict names the code that made it (`code`: the version of its claim's module, experiments included, from
 `jielong.claims.code`), and only verdicts whose code changed, or seeds not yet recorded, are computed again: a new
 chapter's claims are verified without re-running the others. The test suite fails when a claim's record is stale,
