@@ -33,6 +33,7 @@ CHAPTERS = {path.stem: path for path in sorted((ROOT / "book").glob("*.ipynb"))}
 CHAPTERS |= {f"lectures/{path.stem}": path for path in sorted((ROOT / "lectures").glob("*.ipynb"))}
 sys.path.insert(0, str(ROOT / "tools"))
 import course  # noqa: E402
+import profile_book  # noqa: E402
 
 ASSIGNMENTS = {name: course.CLASSROOM / "source" / name / f"{name}.ipynb" for name in course.ASSIGNMENTS}
 WIDGETS = {"learning_rate_panel": jl.widgets.learning_rate_panel, "pretraining_panel": jl.widgets.pretraining_panel,
@@ -46,10 +47,7 @@ BUDGETS = {"base_train_s": 120.0, "base_load_s": 2.0, "first_point_s": 1.0, "rer
 GOALS = {"base_train_s": 60.0, "rerun_median_s": 2.0, "step_ratio": 1.05, "book_cold_s": 300.0}
 
 
-COMMIT = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-DIRTY = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True,
-                            text=True).stdout.strip())
-AT = COMMIT + ("+changes" if DIRTY else "")  # the code each measurement was taken at
+AT = profile_book.commit()  # the code each measurement was taken at
 
 
 def machine() -> dict:
@@ -58,17 +56,6 @@ def machine() -> dict:
             "cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(), "torch": torch.__version__,
             "python": platform.python_version(), "device": str(jl.models.device()), "at": AT,
             "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY")}
-
-
-def matmul_gflops(n: int = 1024, repeats: int = 20) -> float:
-    """Sustained fp32 matrix-multiply speed, in GFLOP/s."""
-    a, b = torch.randn(n, n), torch.randn(n, n)
-    for _ in range(3):
-        a @ b
-    start = time.perf_counter()
-    for _ in range(repeats):
-        a @ b
-    return 2 * n**3 * repeats / (time.perf_counter() - start) / 1e9
 
 
 class _StepClock(TrainerCallback):
@@ -317,7 +304,7 @@ def main() -> None:
         finish(results)
         return
     results: dict = {"machine": machine()}
-    results["matmul_gflops"] = matmul_gflops()
+    results["matmul_gflops"] = profile_book.matmul_gflops()
     results["base_model"] = base_model()
     results["train_step"] = train_step(results["matmul_gflops"])
     results["widgets"] = {name: widget(make, args.reruns) for name, make in WIDGETS.items()}

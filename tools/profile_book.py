@@ -114,6 +114,19 @@ def table(runs: list[dict], wall: float, workers: int) -> str:
     return "\n".join(lines)
 
 
+def matmul_gflops(n: int = 1024, repeats: int = 20) -> float:
+    """Sustained fp32 matrix-multiply speed, in GFLOP/s: how fast this machine is today."""
+    import torch
+
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    for _ in range(3):
+        a @ b
+    start = time.perf_counter()
+    for _ in range(repeats):
+        a @ b
+    return 2 * n**3 * repeats / (time.perf_counter() - start) / 1e9
+
+
 def commit() -> str:
     """The commit measured, with `+changes` when the tree differs from it."""
     git = lambda *a: subprocess.run(["git", *a], cwd=execute.ROOT, capture_output=True, text=True).stdout.strip()  # noqa: E731
@@ -125,10 +138,12 @@ if __name__ == "__main__":
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, help="write the table here too")
     args = parser.parse_args()
+    speed = matmul_gflops()
     start = time.perf_counter()
     runs = profile(workers=args.workers)
     report = (f"# Where the cold book's time goes\n\nMeasured by `tools/profile_book.py` at {commit()}, "
-              f"{os.cpu_count()} CPUs.\n\n" + table(runs, time.perf_counter() - start, args.workers))
+              f"{os.cpu_count()} CPUs (fp32 matrix multiply {speed:.0f} GFLOP/s before the run).\n\n"
+              + table(runs, time.perf_counter() - start, args.workers))
     print(report)
     if args.out:
         args.out.write_text(report + "\n")
