@@ -1,4 +1,6 @@
 """tools/profile_book.py: the cold book's compute, by experiment and model, without changing the library."""
+import os
+
 import nbformat
 import pytest
 
@@ -23,7 +25,10 @@ def test_a_notebook_is_profiled_from_empty_caches(tmp_path):
         "jl.experiments.learning_rate_run(lr=0.003, steps=20, seed=0)")])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, tmp_path / "one.ipynb")
+    keys = ("IPYTHONDIR", "JIELONG_CACHE", "JIELONG_PROFILE")
+    before = {k: os.environ.get(k) for k in keys}
     runs = profile_book.profile([tmp_path / "one.ipynb"], workers=1)
+    assert {k: os.environ.get(k) for k in keys} == before  # the caller's environment is restored
     assert {(r["kind"], r["name"]) for r in runs} == {("model", "world"), ("experiment", "learning_rate_run")}
     assert all(r["end"] >= r["start"] for r in runs)
 

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import execute  # noqa: E402
@@ -69,17 +70,10 @@ def profile(notebooks: list[Path] | None = None, workers: int = 2) -> list[dict]
         (startup / "00-jielong-profile.py").write_text(HOOK)
         log = root / "profile.jsonl"
         log.touch()
-        saved = {k: os.environ.get(k) for k in ("IPYTHONDIR", "JIELONG_CACHE", "JIELONG_PROFILE")}
-        os.environ.update(IPYTHONDIR=str(root / "ipython"), JIELONG_CACHE=str(root / "cache"),
-                          JIELONG_PROFILE=str(log))
-        try:
+        # The kernels inherit these; the caller's environment is restored afterwards.
+        with mock.patch.dict(os.environ, IPYTHONDIR=str(root / "ipython"), JIELONG_CACHE=str(root / "cache"),
+                             JIELONG_PROFILE=str(log)):
             outcomes = execute.execute(root / "execution-cache", notebooks, workers=workers)
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
         failed = [uri for uri, outcome in outcomes.items() if outcome == "failed"]
         if failed:
             raise RuntimeError(f"notebooks failed, so their time is not the book's: {failed}")
@@ -129,8 +123,11 @@ def matmul_gflops(n: int = 1024, repeats: int = 20) -> float:
 
 def commit() -> str:
     """The commit measured, with `+changes` when the tree differs from it."""
-    git = lambda *a: subprocess.run(["git", *a], cwd=execute.ROOT, capture_output=True, text=True).stdout.strip()  # noqa: E731
-    return git("rev-parse", "--short", "HEAD") + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=execute.ROOT, capture_output=True, text=True).stdout.strip()
+
+    changed = git("status", "--porcelain", "--untracked-files=no")
+    return git("rev-parse", "--short", "HEAD") + ("+changes" if changed else "")
 
 
 if __name__ == "__main__":
