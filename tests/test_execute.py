@@ -18,6 +18,35 @@ def test_workers_must_be_positive(tmp_path):
         execute.execute(tmp_path / "cache", [], workers=0)
 
 
+def test_models_must_be_known_before_any_work(tmp_path):
+    with pytest.raises(ValueError, match="models must be chains of names in jielong.warm.MODELS.*the largest model"):
+        execute.execute(tmp_path / "cache", [], models=[["the largest model"]])
+    assert not (tmp_path / "cache").exists()
+
+
+def test_the_longest_notebooks_start_first_and_unmeasured_ones_last():
+    paths = [ROOT / "book" / "a.ipynb", ROOT / "book" / "b.ipynb", ROOT / "lectures" / "c.ipynb",
+             ROOT / "book" / "d.ipynb"]
+    order = execute.longest_first(paths, {"a": 10.0, "b": 300.0, "lectures/c": 20.0})
+    assert [p.stem for p in order] == ["b", "c", "a", "d"]
+
+
+def test_the_measured_seconds_name_the_book_notebooks():
+    seconds = execute.measured_seconds()
+    names = {execute.bench_name(p) for p in execute.book_notebooks()}
+    assert set(seconds) <= names and len(seconds) >= 12, set(seconds) - names
+
+
+@pytest.mark.slow
+def test_the_books_models_are_warmed_with_a_line_each(capfd):
+    import jielong.warm
+
+    execute.warm_models(jielong.warm.BOOK_CHAINS)
+    out = capfd.readouterr().out
+    for name in (n for chain in jielong.warm.BOOK_CHAINS for n in chain):
+        assert f"{name}: " in out, out
+
+
 def test_notebooks_run_in_parallel_with_one_thread_each_and_are_found_in_the_cache(tmp_path, capsys):
     notebooks = []
     for name in ("a", "b", "c"):

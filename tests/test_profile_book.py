@@ -25,7 +25,7 @@ def test_a_notebook_is_profiled_from_empty_caches(tmp_path):
         "jl.experiments.learning_rate_run(lr=0.003, steps=20, seed=0)")])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, tmp_path / "one.ipynb")
-    keys = ("IPYTHONDIR", "JIELONG_CACHE", "JIELONG_PROFILE")
+    keys = ("PYTHONPATH", "JIELONG_CACHE", "JIELONG_PROFILE")
     before = {k: os.environ.get(k) for k in keys}
     runs = profile_book.profile([tmp_path / "one.ipynb"], workers=1)
     assert {k: os.environ.get(k) for k in keys} == before  # the caller's environment is restored

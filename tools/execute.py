@@ -6,19 +6,27 @@ notebook and its seconds as it finishes. The build then finds each notebook in t
 executes, and reports, any that failed here). The workers are jupyter-cache's own, the ones its `jcache project
 execute` uses.
 
-Usage: python tools/execute.py CACHE_FOLDER [--workers N]
+Before any notebook, the models the chapters load are trained (`jielong.warm.BOOK_CHAINS`, one chain per worker, a
+line per model), so that no notebook waits on another's first-use training. The notebooks then start longest first,
+by the seconds `make bench` last measured for each (`benchmarks/results.json`), so that no long one starts last.
+
+Usage: python tools/execute.py CACHE_FOLDER [--workers N] [--no-models]
 """
 import argparse
+import json
 import multiprocessing
 import os
+import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+MEASURED = ROOT / "benchmarks" / "results.json"
 
 
 def book_notebooks() -> list[Path]:
@@ -28,19 +36,61 @@ def book_notebooks() -> list[Path]:
     return [ROOT / f"{f}.ipynb" for f in files if (ROOT / f"{f}.ipynb").exists()]
 
 
-def execute(cache_folder: Path, notebooks: list[Path] | None = None, workers: int = 2,
-            timeout: int = 900) -> dict[str, str]:
-    """Execute every notebook (the book's by default) that the cache lacks, `workers` at a time; each one's outcome."""
+def measured_seconds(path: Path = MEASURED) -> dict[str, float]:
+    """The seconds `make bench` last measured for each notebook, by its name in `results.json` (none if absent)."""
+    if not path.exists():
+        return {}
+    return {name: row["seconds"] for name, row in json.loads(path.read_text()).get("chapters", {}).items()}
+
+
+def bench_name(path: Path) -> str:
+    """A notebook's name in `results.json`: a chapter by its file's stem, any other page as FOLDER/STEM."""
+    return path.stem if path.parent.name == "book" else f"{path.parent.name}/{path.stem}"
+
+
+def longest_first(notebooks: list[Path], seconds: dict[str, float]) -> list[Path]:
+    """`notebooks` in order of their measured seconds, longest first; those never measured last, in their order."""
+    return sorted(notebooks, key=lambda path: -seconds.get(bench_name(path), -1.0))
+
+
+def check_chains(chains: Sequence[Sequence[str]]) -> None:
+    """Refuse a chain that names a model `jielong.warm` does not know, before any work."""
+    from jielong.warm import MODELS
+
+    unknown = [name for chain in chains for name in chain if name not in MODELS]
+    if unknown:
+        raise ValueError(f"models must be chains of names in jielong.warm.MODELS, got {unknown!r}")
+
+
+def warm_models(chains: Sequence[Sequence[str]]) -> None:
+    """Train the models of `jielong.warm.MODELS` named in `chains`, each chain in its own process (its models in
+    order), all chains at once; each process prints a line per model. A failed chain is reported, not raised: the
+    notebooks that need its models then train them, or fail and are reported."""
+    check_chains(chains)
+    runs = [subprocess.Popen([sys.executable, "-m", "jielong.warm", *chain]) for chain in chains if chain]
+    for run, chain in zip(runs, [c for c in chains if c]):
+        if run.wait() != 0:
+            print(f"    failed  models {', '.join(chain)}", file=sys.stderr, flush=True)
+
+
+def execute(cache_folder: Path, notebooks: list[Path] | None = None, workers: int = 2, timeout: int = 900,
+            models: Sequence[Sequence[str]] = ()) -> dict[str, str]:
+    """Execute every notebook (the book's by default) that the cache lacks, `workers` at a time, longest first, after
+    training the models named in `models` (chains of `jielong.warm.MODELS`); each notebook's outcome."""
     if workers < 1:
         raise ValueError(f"workers must be an integer from 1, got {workers!r}")
+    check_chains(models)
     from jupyter_cache import get_cache
     from jupyter_cache.executors.basic import ProcessData
 
-    # Each kernel inherits this: one torch thread per notebook when notebooks share the cores.
+    # Each kernel (and each model's process) inherits this: one torch thread per process when they share the cores.
     os.environ["OMP_NUM_THREADS"] = "1" if workers > 1 else os.environ.get("OMP_NUM_THREADS", "")
     cache = get_cache(str(cache_folder))
-    records = [cache.add_nb_to_project(str(path)) for path in (book_notebooks() if notebooks is None else notebooks)]
+    paths = longest_first(book_notebooks() if notebooks is None else notebooks, measured_seconds())
+    records = [cache.add_nb_to_project(str(path)) for path in paths]
     todo = [r for r in records if cache.get_cached_project_nb(r.pk) is None]
+    if todo and models:
+        warm_models(models)
     # The chapters first; then the pages that read their results (the lecture pages' verdicts), which then find
     # every experiment cached instead of running it a second time beside the chapter that runs it.
     chapter = lambda record: Path(record.uri).parent.name == "book"  # noqa: E731
@@ -75,9 +125,12 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("cache", type=Path, help="Jupyter Book's execution cache (_build/.jupyter_cache)")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--no-models", action="store_true", help="do not train the chapters' models first")
     args = parser.parse_args()
     start = time.perf_counter()
-    outcomes = execute(args.cache, workers=args.workers)
+    from jielong.warm import BOOK_CHAINS
+
+    outcomes = execute(args.cache, workers=args.workers, models=() if args.no_models else BOOK_CHAINS)
     cached = sum(outcome == "cached" for outcome in outcomes.values())
     print(f"{len(outcomes)} notebooks ({cached} unchanged, read from the cache) in {time.perf_counter() - start:.0f} s",
           file=sys.stderr)

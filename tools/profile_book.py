@@ -1,6 +1,7 @@
 """Where the book's time goes: execute every notebook from an empty cache and time each experiment and model.
 
-Each kernel starts with a timing hook (an IPython startup file) that notes when an experiment's cache lookup misses
+Every Python process of the build (the kernels, and the processes that train the chapters' models first) starts with
+a timing hook, a `sitecustomize` module put first on its path, that notes when an experiment's cache lookup misses
 and when its result is written, and when a model's folder starts and ends being built. The library itself is not
 changed, so no cache key moves. A run nested in another (a base model trained inside a fine-tuning experiment) is
 subtracted from its parent, so the table adds up to the compute the build spent.
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from unittest import mock
 
@@ -61,19 +63,20 @@ _cache.read_json, _cache.write_json, _cache.building = _read_json, _write_json, 
 '''
 
 
-def profile(notebooks: list[Path] | None = None, workers: int = 2) -> list[dict]:
-    """Execute `notebooks` (the book's by default) from empty caches; every experiment and model built, timed."""
+def profile(notebooks: list[Path] | None = None, workers: int = 2,
+            models: Sequence[Sequence[str]] = ()) -> list[dict]:
+    """Execute `notebooks` (the book's by default) from empty caches, after training `models` as the build does
+    (chains of `jielong.warm.MODELS`); every experiment and model built, timed."""
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
-        startup = root / "ipython" / "profile_default" / "startup"
-        startup.mkdir(parents=True)
-        (startup / "00-jielong-profile.py").write_text(HOOK)
+        (root / "site").mkdir()
+        (root / "site" / "sitecustomize.py").write_text(HOOK)
         log = root / "profile.jsonl"
         log.touch()
-        # The kernels inherit these; the caller's environment is restored afterwards.
-        with mock.patch.dict(os.environ, IPYTHONDIR=str(root / "ipython"), JIELONG_CACHE=str(root / "cache"),
-                             JIELONG_PROFILE=str(log)):
-            outcomes = execute.execute(root / "execution-cache", notebooks, workers=workers)
+        path = os.pathsep.join(p for p in (str(root / "site"), os.environ.get("PYTHONPATH")) if p)
+        # Every process started from here inherits these; the caller's environment is restored afterwards.
+        with mock.patch.dict(os.environ, PYTHONPATH=path, JIELONG_CACHE=str(root / "cache"), JIELONG_PROFILE=str(log)):
+            outcomes = execute.execute(root / "execution-cache", notebooks, workers=workers, models=models)
         failed = [uri for uri, outcome in outcomes.items() if outcome == "failed"]
         if failed:
             raise RuntimeError(f"notebooks failed, so their time is not the book's: {failed}")
@@ -137,7 +140,9 @@ if __name__ == "__main__":
     args = parser.parse_args()
     speed = matmul_gflops()
     start = time.perf_counter()
-    runs = profile(workers=args.workers)
+    from jielong.warm import BOOK_CHAINS
+
+    runs = profile(workers=args.workers, models=BOOK_CHAINS)
     report = (f"# Where the cold book's time goes\n\nMeasured by `tools/profile_book.py` at {commit()}, "
               f"{os.cpu_count()} CPUs (fp32 matrix multiply {speed:.0f} GFLOP/s before the run).\n\n"
               + table(runs, time.perf_counter() - start, args.workers))

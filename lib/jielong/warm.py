@@ -1,8 +1,9 @@
 """Train every model the chapters load into the cache, once, and make stage 3's preference pairs:
-`python -m jielong.warm`.
+`python -m jielong.warm [NAME ...]` (every model by default).
 
 Binder's `postBuild` runs it so that a student's first chapter starts with its models ready; a teacher can run it
-before grading. Each model is keyed by the code that made it, so a later library change retrains only what changed.
+before grading; the book's build (`tools/execute.py`) runs `BOOK_CHAINS` before the chapters. Each model is keyed by
+the code that made it, so a later library change retrains only what changed.
 """
 import sys
 import time
@@ -28,6 +29,14 @@ MODELS: dict[str, Callable[[], object]] = {
     # Not a model, but 34 s to sample: the DPO panel's first point would wait for it.
     "stage-3 preference pairs (RLHF)": lambda: experiments.preference_data(0),
 }
+# What the book's build warms: every model but the 举一反三 panel's diversity-2 and -3 bases, which no chapter's figure
+# loads. Two chains, one per core; each chain's later models are built from models trained before them (the
+# teacher from the default base, which the first chain has finished long before), so no process waits on another.
+BOOK_CHAINS = (
+    (DEFAULT_BASE, "task-A model (forgetting)", "stage-3 policy (RLHF)", "stage-3 preference pairs (RLHF)",
+     "reward model (RLHF)"),
+    ("diversity-1 base model (举一反三)", "student base model (imitation)", "teacher model (imitation)"),
+)
 
 
 def warm(names: list[str] | None = None) -> dict[str, float]:
@@ -46,4 +55,4 @@ def warm(names: list[str] | None = None) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    warm()
+    warm(sys.argv[1:] or None)
