@@ -6,9 +6,10 @@ notebook and its seconds as it finishes. The build then finds each notebook in t
 executes, and reports, any that failed here). The workers are jupyter-cache's own, the ones its `jcache project
 execute` uses.
 
-Before any notebook, the models the chapters load are trained (`jielong.warm.BOOK_CHAINS`, one chain per worker, a
-line per model), so that no notebook waits on another's first-use training. The notebooks then start longest first,
-by the seconds `make bench` last measured for each (`benchmarks/results.json`), so that no long one starts last.
+First the models the chapters load are trained (`jielong.warm.BOOK_CHAINS`, a chain per worker, a line per model),
+so that no notebook waits on another's first-use training; a worker whose chain ends first starts a chapter. The
+chapters start longest first, by the seconds `make bench` last measured for each (`benchmarks/results.json`), so
+that no long one starts last.
 
 Usage: python tools/execute.py CACHE_FOLDER [--workers N] [--no-models]
 """
@@ -62,21 +63,10 @@ def check_chains(chains: Sequence[Sequence[str]]) -> None:
         raise ValueError(f"models must be chains of names in jielong.warm.MODELS, got {unknown!r}")
 
 
-def warm_models(chains: Sequence[Sequence[str]]) -> None:
-    """Train the models of `jielong.warm.MODELS` named in `chains`, each chain in its own process (its models in
-    order), all chains at once; each process prints a line per model. A failed chain is reported, not raised: the
-    notebooks that need its models then train them, or fail and are reported."""
-    check_chains(chains)
-    runs = [subprocess.Popen([sys.executable, "-m", "jielong.warm", *chain]) for chain in chains if chain]
-    for run, chain in zip(runs, [c for c in chains if c]):
-        if run.wait() != 0:
-            print(f"    failed  models {', '.join(chain)}", file=sys.stderr, flush=True)
-
-
 def execute(cache_folder: Path, notebooks: list[Path] | None = None, workers: int = 2, timeout: int = 900,
             models: Sequence[Sequence[str]] = ()) -> dict[str, str]:
     """Execute every notebook (the book's by default) that the cache lacks, `workers` at a time, longest first, after
-    training the models named in `models` (chains of `jielong.warm.MODELS`); each notebook's outcome."""
+    the models named in `models` (chains of `jielong.warm.MODELS`) are trained; each notebook's outcome."""
     if workers < 1:
         raise ValueError(f"workers must be an integer from 1, got {workers!r}")
     check_chains(models)
@@ -89,22 +79,35 @@ def execute(cache_folder: Path, notebooks: list[Path] | None = None, workers: in
     paths = longest_first(book_notebooks() if notebooks is None else notebooks, measured_seconds())
     records = [cache.add_nb_to_project(str(path)) for path in paths]
     todo = [r for r in records if cache.get_cached_project_nb(r.pk) is None]
-    if todo and models:
-        warm_models(models)
-    # The chapters first; then the pages that read their results (the lecture pages' verdicts), which then find
-    # every experiment cached instead of running it a second time beside the chapter that runs it.
+    # The models' chains first, then the chapters, all in one queue: a worker whose chain ends early starts a chapter
+    # (the longest chapters need only the models of the first chain). Then the pages that read the chapters' results
+    # (the lecture pages' verdicts), which then find every experiment cached instead of running it a second time.
     chapter = lambda record: Path(record.uri).parent.name == "book"  # noqa: E731
-    phases = ([r for r in todo if chapter(r)], [r for r in todo if not chapter(r)])
+    chains = [chain for chain in models if chain] if todo else []
+    phases = ([*chains, *(r for r in todo if chapter(r))], [r for r in todo if not chapter(r)])
     outcome = {}
     # Spawned, not forked: a fork of a process with threads running (a test session, a notebook) can deadlock.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         for phase in phases:
-            runs = [pool.submit(_timed, ProcessData(r.pk, r.uri, cache, timeout, False)) for r in phase]
+            runs = {pool.submit(_warm, job) if job in chains else
+                    pool.submit(_timed, ProcessData(job.pk, job.uri, cache, timeout, False)): job for job in phase}
             for run in as_completed(runs):
+                if runs[run] in chains:  # reported, not raised: the notebooks that need its models train them
+                    code, seconds = run.result()
+                    print(f"{('models', 'failed')[code != 0]:>10}  {seconds:4.0f} s  {', '.join(runs[run])}",
+                          file=sys.stderr, flush=True)
+                    continue
                 (code, uri), seconds = run.result()
                 outcome[uri] = ("executed", "failed", "not cached")[code]
                 print(f"{outcome[uri]:>10}  {seconds:4.0f} s  {_name(uri)}", file=sys.stderr, flush=True)
     return {r.uri: outcome.get(r.uri, "cached") for r in records}
+
+
+def _warm(chain: Sequence[str]) -> tuple[int, float]:
+    """Train one chain of `jielong.warm.MODELS` in its own process, in order (it prints a line per model); its exit
+    status and the seconds it took."""
+    start = time.perf_counter()
+    return subprocess.run([sys.executable, "-m", "jielong.warm", *chain]).returncode, time.perf_counter() - start
 
 
 def _timed(data) -> tuple[tuple[int, str], float]:
