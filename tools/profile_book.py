@@ -138,12 +138,12 @@ if __name__ == "__main__":
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, help="write the table here too")
     args = parser.parse_args()
-    speed = matmul_gflops()
+    speed, at = matmul_gflops(), commit()  # the code measured is the code at the start
     start = time.perf_counter()
     from jielong.warm import BOOK_CHAINS
 
     runs = profile(workers=args.workers, models=BOOK_CHAINS)
-    report = (f"# Where the cold book's time goes\n\nMeasured by `tools/profile_book.py` at {commit()}, "
+    report = (f"# Where the cold book's time goes\n\nMeasured by `tools/profile_book.py` at {at}, "
               f"{os.cpu_count()} CPUs (fp32 matrix multiply {speed:.0f} GFLOP/s before the run).\n\n"
               + table(runs, time.perf_counter() - start, args.workers))
     print(report)
