@@ -94,6 +94,9 @@ def test_same_seed_same_numbers(monkeypatch, tmp_path):
     (lambda: ex.dpo_live_run(steps=0), "steps must be an integer from 1 to 200"),
     (lambda: ex.dpo_live_run(lr=1.0), r"lr must be a number in \(0, 0.01\]"),
     (lambda: ex.sft_policy_share(seed=-1), "seed must be an integer from 0"),
+    (lambda: ex.reward_live_run(pairs=3001), "pairs must be an integer from 10 to 3000"),
+    (lambda: ex.reward_live_run(steps=0), "steps must be an integer from 1"),
+    (lambda: ex.reward_live_run(seed=-1), "seed must be an integer from 0"),
     (lambda: ex.same_game_run(people=2), "people must be an integer from 4 to 100"),
     (lambda: ex.reward_model_run(pairs=0), "pairs must be an integer from 10 to 5000"),
     (lambda: ex.reward_model_run(steps=0), "steps must be an integer from 1"),
@@ -299,6 +302,21 @@ def test_a_dozen_live_dpo_steps_move_the_policy_beyond_noise():
     assert effect >= 0.05 and low > 0
     control, _ = gain(ex.dpo_live_run(0.1, 12, seed=0, lr=1e-9))
     assert abs(control) < 0.02
+
+
+@pytest.mark.slow
+def test_the_live_reward_model_learns_from_comparisons_none_of_them_held_out():
+    """The reward panel's default run orders the held-out pairs above chance (its 95% interval clears 0.5); one step
+    (the control) leaves it at chance. Every comparison it can train on is apart from the held-out pairs."""
+    from jielong.experiments.preferences import pair_key
+    from jielong.stats import wilson
+
+    train, held = ex.preference_data(0)
+    assert not {pair_key(r) for r in train[: ex.PAIRS]} & {pair_key(r) for r in held}
+    run = ex.reward_live_run(seed=0)
+    decided = run["ordered_right"]
+    assert wilson(sum(decided), len(decided))[0] > 0.5, run["accuracy"]
+    assert abs(ex.reward_live_run(steps=1, seed=0)["accuracy"] - 0.5) < 0.05
 
 
 def test_the_ia3_control_keeps_the_questions_and_shuffles_their_answers():
