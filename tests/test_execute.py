@@ -18,10 +18,24 @@ def test_workers_must_be_positive(tmp_path):
         execute.execute(tmp_path / "cache", [], workers=0)
 
 
-def test_models_must_be_known_before_any_work(tmp_path):
-    with pytest.raises(ValueError, match="models must be chains of names in jielong.warm.MODELS.*the largest model"):
-        execute.execute(tmp_path / "cache", [], models=[["the largest model"]])
+@pytest.mark.parametrize("models, message", [
+    ([["the largest model"]], "got ['the largest model']"),
+    (["base model (every chapter)"], "got a bare name"),
+    ("base model (every chapter)", "got a bare name"),
+])
+def test_models_must_be_chains_of_known_names_before_any_work(tmp_path, models, message):
+    with pytest.raises(ValueError, match=r"models must be chains \(sequences\) of names in jielong.warm.MODELS") as err:
+        execute.execute(tmp_path / "cache", [], models=models)
+    assert message in str(err.value)
     assert not (tmp_path / "cache").exists()
+
+
+def test_unreadable_measurements_leave_the_tocs_order(tmp_path):
+    (tmp_path / "broken.json").write_text("{not json")
+    (tmp_path / "odd.json").write_text('{"chapters": {"a": {"seconds": "slow"}, "b": {"seconds": 3.0}, "c": 1}}')
+    assert execute.measured_seconds(tmp_path / "broken.json") == {}
+    assert execute.measured_seconds(tmp_path / "missing.json") == {}
+    assert execute.measured_seconds(tmp_path / "odd.json") == {"b": 3.0}
 
 
 def test_the_longest_notebooks_start_first_and_unmeasured_ones_last():
@@ -38,13 +52,22 @@ def test_the_measured_seconds_name_the_book_notebooks():
 
 
 @pytest.mark.slow
-def test_the_books_models_are_warmed_with_a_line_each(capfd):
+def test_the_books_models_are_trained_before_any_chapter_with_a_line_each(tmp_path, capfd):
+    """Through `execute`, as `make book` runs it: each chain's line comes before the chapter's, and each model's."""
     import jielong.warm
 
-    assert all(execute._warm(chain)[0] == 0 for chain in jielong.warm.BOOK_CHAINS)
-    out = capfd.readouterr().out
+    book = tmp_path / "book"
+    book.mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('after the models')")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, book / "chapter.ipynb")
+    assert set(execute.execute(tmp_path / "cache", [book / "chapter.ipynb"],
+                               models=jielong.warm.BOOK_CHAINS).values()) == {"executed"}
+    captured = capfd.readouterr()
+    lines = [line.split()[0] for line in captured.err.splitlines() if line.strip()]
+    assert lines.count("models") == len(jielong.warm.BOOK_CHAINS) and lines.index("models") < lines.index("executed")
     for name in (n for chain in jielong.warm.BOOK_CHAINS for n in chain):
-        assert f"{name}: " in out, out
+        assert f"{name}: " in captured.out, captured.out
 
 
 def test_notebooks_run_in_parallel_with_one_thread_each_and_are_found_in_the_cache(tmp_path, capsys):

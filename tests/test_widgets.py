@@ -118,7 +118,7 @@ def test_bad_initial_values_raise(knobs, message):
     (forgetting_panel, {"replay": 2.0}, r"replay must be a number in \[0, 1\]"),
     (forgetting_panel, {"kind": "dreamt"}, "kind must be one of 'real', 'generated'"),
     (forgetting_panel, {"method": "adapter"}, "method must be one of 'full', 'lora'"),
-    (reward_model_panel, {"pairs": 5}, "pairs must be an integer from 10 to 3000"),
+    (reward_model_panel, {"pairs": 5}, "pairs must be an integer from 100 to 3000"),
     (reward_model_panel, {"steps": 0}, "steps must be an integer from 1"),
     (rl_panel, {"beta": -1.0}, r"beta must be a number in \[0, 10\]"),
     (rl_panel, {"steps": 0}, "steps must be an integer from 1"),

@@ -38,10 +38,14 @@ def book_notebooks() -> list[Path]:
 
 
 def measured_seconds(path: Path = MEASURED) -> dict[str, float]:
-    """The seconds `make bench` last measured for each notebook, by its name in `results.json` (none if absent)."""
-    if not path.exists():
+    """The seconds `make bench` last measured for each notebook, by its name in `results.json` (none where the file or
+    a row is missing or unreadable: the order is then the table of contents')."""
+    try:
+        rows = json.loads(path.read_text()).get("chapters", {})
+    except (OSError, ValueError, AttributeError):
         return {}
-    return {name: row["seconds"] for name, row in json.loads(path.read_text()).get("chapters", {}).items()}
+    return {name: row["seconds"] for name, row in rows.items()
+            if isinstance(row, dict) and isinstance(row.get("seconds"), (int, float))}
 
 
 def bench_name(path: Path) -> str:
@@ -54,13 +58,19 @@ def longest_first(notebooks: list[Path], seconds: dict[str, float]) -> list[Path
     return sorted(notebooks, key=lambda path: -seconds.get(bench_name(path), -1.0))
 
 
-def check_chains(chains: Sequence[Sequence[str]]) -> None:
-    """Refuse a chain that names a model `jielong.warm` does not know, before any work."""
+def check_chains(chains: Sequence[Sequence[str]]) -> list[tuple[str, ...]]:
+    """The chains as tuples; refuse, before any work, a bare name in place of a chain or a name `jielong.warm` does
+    not know."""
     from jielong.warm import MODELS
 
+    if isinstance(chains, str) or any(isinstance(chain, str) for chain in chains):
+        raise ValueError(f"models must be chains (sequences) of names in jielong.warm.MODELS, got a bare name in "
+                         f"{chains!r}")
+    chains = [tuple(chain) for chain in chains]
     unknown = [name for chain in chains for name in chain if name not in MODELS]
     if unknown:
-        raise ValueError(f"models must be chains of names in jielong.warm.MODELS, got {unknown!r}")
+        raise ValueError(f"models must be chains (sequences) of names in jielong.warm.MODELS, got {unknown!r}")
+    return chains
 
 
 def execute(cache_folder: Path, notebooks: list[Path] | None = None, workers: int = 2, timeout: int = 900,
@@ -69,32 +79,37 @@ def execute(cache_folder: Path, notebooks: list[Path] | None = None, workers: in
     the models named in `models` (chains of `jielong.warm.MODELS`) are trained; each notebook's outcome."""
     if workers < 1:
         raise ValueError(f"workers must be an integer from 1, got {workers!r}")
-    check_chains(models)
+    chains = [chain for chain in check_chains(models) if chain]
     from jupyter_cache import get_cache
     from jupyter_cache.executors.basic import ProcessData
 
     # Each kernel (and each model's process) inherits this: one torch thread per process when they share the cores.
-    os.environ["OMP_NUM_THREADS"] = "1" if workers > 1 else os.environ.get("OMP_NUM_THREADS", "")
+    if workers > 1:
+        os.environ["OMP_NUM_THREADS"] = "1"
     cache = get_cache(str(cache_folder))
     paths = longest_first(book_notebooks() if notebooks is None else notebooks, measured_seconds())
     records = [cache.add_nb_to_project(str(path)) for path in paths]
     todo = [r for r in records if cache.get_cached_project_nb(r.pk) is None]
-    # The models' chains first, then the chapters, all in one queue: a worker whose chain ends early starts a chapter
-    # (the longest chapters need only the models of the first chain). Then the pages that read the chapters' results
-    # (the lecture pages' verdicts), which then find every experiment cached instead of running it a second time.
+    # The models' chains first, then the chapters, all in one queue: the worker whose chain ends first starts the
+    # longest chapter, whose models the other chain has made by then (`jielong.warm.BOOK_CHAINS`). Then the pages that
+    # read the chapters' results (the lecture pages' verdicts), which then find every experiment cached instead of
+    # running it a second time.
     chapter = lambda record: Path(record.uri).parent.name == "book"  # noqa: E731
-    chains = [chain for chain in models if chain] if todo else []
-    phases = ([*chains, *(r for r in todo if chapter(r))], [r for r in todo if not chapter(r)])
+    jobs = [("models", chain) for chain in chains] if todo else []
+    phases = ([*jobs, *(("notebook", r) for r in todo if chapter(r))],
+              [("notebook", r) for r in todo if not chapter(r)])
     outcome = {}
     # Spawned, not forked: a fork of a process with threads running (a test session, a notebook) can deadlock.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         for phase in phases:
-            runs = {pool.submit(_warm, job) if job in chains else
-                    pool.submit(_timed, ProcessData(job.pk, job.uri, cache, timeout, False)): job for job in phase}
+            runs = {pool.submit(_warm, job) if kind == "models" else
+                    pool.submit(_timed, ProcessData(job.pk, job.uri, cache, timeout, False)): (kind, job)
+                    for kind, job in phase}
             for run in as_completed(runs):
-                if runs[run] in chains:  # reported, not raised: the notebooks that need its models train them
+                kind, job = runs[run]
+                if kind == "models":  # reported, not raised: the notebooks that need its models train them
                     code, seconds = run.result()
-                    print(f"{('models', 'failed')[code != 0]:>10}  {seconds:4.0f} s  {', '.join(runs[run])}",
+                    print(f"{('models', 'failed')[code != 0]:>10}  {seconds:4.0f} s  {', '.join(job)}",
                           file=sys.stderr, flush=True)
                     continue
                 (code, uri), seconds = run.result()
@@ -103,11 +118,15 @@ def execute(cache_folder: Path, notebooks: list[Path] | None = None, workers: in
     return {r.uri: outcome.get(r.uri, "cached") for r in records}
 
 
-def _warm(chain: Sequence[str]) -> tuple[int, float]:
+def _warm(chain: Sequence[str], timeout: int = 1800) -> tuple[int, float]:
     """Train one chain of `jielong.warm.MODELS` in its own process, in order (it prints a line per model); its exit
-    status and the seconds it took."""
+    status (1 when it fails or outlives `timeout` seconds) and the seconds it took."""
     start = time.perf_counter()
-    return subprocess.run([sys.executable, "-m", "jielong.warm", *chain]).returncode, time.perf_counter() - start
+    try:
+        code = subprocess.run([sys.executable, "-m", "jielong.warm", *chain], timeout=timeout).returncode
+    except subprocess.TimeoutExpired:
+        code = 1
+    return code, time.perf_counter() - start
 
 
 def _timed(data) -> tuple[tuple[int, str], float]:

@@ -26,10 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import execute  # noqa: E402
 
 HOOK = '''
-import contextlib, json, os, time
-import jielong.cache as _cache
+import contextlib, importlib.abc, importlib.machinery, importlib.util, json, os, sys, time
 
-_read, _write, _building, _started = _cache.read_json, _cache.write_json, _cache.building, {}
+_started = {}
 
 
 def _note(kind, name, start):
@@ -37,29 +36,60 @@ def _note(kind, name, start):
         f.write(json.dumps({"kind": kind, "name": name, "pid": os.getpid(), "start": start, "end": time.time()}) + "\\n")
 
 
-def _read_json(path):
-    hit = _read(path)
-    if hit is None:
-        _started[str(path)] = time.time()
-    return hit
+def _patch(cache):
+    read, write, building = cache.read_json, cache.write_json, cache.building
+
+    def read_json(path):
+        hit = read(path)
+        if hit is None:
+            _started[str(path)] = time.time()
+        return hit
+
+    def write_json(path, data):
+        write(path, data)
+        if (start := _started.pop(str(path), None)) is not None:
+            _note("experiment", path.parent.name, start)
+
+    @contextlib.contextmanager
+    def timed_building(final):
+        start = time.time()
+        with building(final) as scratch:
+            yield scratch
+        if scratch is not None:
+            _note("model", final.name.rsplit("-", 1)[0], start)
+
+    cache.read_json, cache.write_json, cache.building = read_json, write_json, timed_building
 
 
-def _write_json(path, data):
-    _write(path, data)
-    if (start := _started.pop(str(path), None)) is not None:
-        _note("experiment", path.parent.name, start)
+class _PatchOnImport(importlib.abc.MetaPathFinder):
+    """Patch jielong.cache when a process first imports it (importing it here would load torch and matplotlib in every
+    process, before a kernel chooses matplotlib's backend)."""
+
+    def find_spec(self, name, path, target=None):
+        if name != "jielong.cache":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        run = spec.loader.exec_module
+
+        def exec_module(module):
+            run(module)
+            _patch(module)
+
+        spec.loader.exec_module = exec_module
+        return spec
 
 
-@contextlib.contextmanager
-def _timed_building(final):
-    start = time.time()
-    with _building(final) as scratch:
-        yield scratch
-    if scratch is not None:
-        _note("model", final.name.rsplit("-", 1)[0], start)
+sys.meta_path.insert(0, _PatchOnImport())
 
-
-_cache.read_json, _cache.write_json, _cache.building = _read_json, _write_json, _timed_building
+# This module hides any other sitecustomize (a network guard, the system's): run the next one on the path.
+_here = os.path.dirname(os.path.abspath(__file__))
+for _entry in sys.path:
+    _candidate = os.path.join(os.path.abspath(_entry or "."), "sitecustomize.py")
+    if os.path.dirname(_candidate) != _here and os.path.isfile(_candidate):
+        _spec = importlib.util.spec_from_file_location("_sitecustomize_after_profile", _candidate)
+        _spec.loader.exec_module(importlib.util.module_from_spec(_spec))
+        break
 '''
 
 

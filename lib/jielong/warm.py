@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 from . import base, experiments
 
 DEFAULT_BASE = "base model (every chapter)"
-# Every model a chapter loads on the book's seed, in the order the chapters first need them.
+# Every model a chapter or a panel loads on the book's seed, in the order the chapters first need them.
 MODELS: dict[str, Callable[[], object]] = {
     DEFAULT_BASE: lambda: base.base_model(progress=False),
     "diversity-1 base model (举一反三)": lambda: base.base_model(base.BaseSpec(diversity=1), progress=False),

@@ -295,7 +295,7 @@ RL_PANEL_STEPS = 15  # a live policy run: 15 GRPO steps (the chapter's take 300)
 def reward_model_panel(pairs: int = LIVE_PAIRS, steps: int = RM_PANEL_STEPS, seed: int = 0) -> Panel:
     """A reward model live: train it with trl on the first comparisons of the simulated human's set, test it on
     held-out pairs; each run adds a point to accuracy against the number of comparisons."""
-    check_int("pairs", pairs, 10, PAIRS)
+    check_int("pairs", pairs, 100, PAIRS)
     check_training_knobs(steps, REWARD_LR, 32, seed)
     knobs = {
         "pairs": w.IntSlider(value=pairs, min=100, max=PAIRS, step=100, description="human comparisons",
