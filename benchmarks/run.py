@@ -28,12 +28,15 @@ import jielong.warm  # noqa: E402,F401  (jl.warm: the models to train)
 import torch  # noqa: E402
 from transformers import DataCollatorForLanguageModeling, Trainer, TrainerCallback  # noqa: E402
 
-# The lecture pages are named by folder: "lectures/lecture06" is the page, "lecture06" the assignment.
-CHAPTERS = {path.stem: path for path in sorted((ROOT / "book").glob("*.ipynb"))}
-CHAPTERS |= {f"lectures/{path.stem}": path for path in sorted((ROOT / "lectures").glob("*.ipynb"))}
 sys.path.insert(0, str(ROOT / "tools"))
 import course  # noqa: E402
+import execute  # noqa: E402
 import profile_book  # noqa: E402
+
+# The lecture pages are named by folder: "lectures/lecture06" is the page, "lecture06" the assignment (the names the
+# book's build reads back to start the longest chapters first).
+CHAPTERS = {execute.bench_name(path): path
+            for folder in ("book", "lectures") for path in sorted((ROOT / folder).glob("*.ipynb"))}
 
 ASSIGNMENTS = {name: course.CLASSROOM / "source" / name / f"{name}.ipynb" for name in course.ASSIGNMENTS}
 WIDGETS = {"learning_rate_panel": jl.widgets.learning_rate_panel, "pretraining_panel": jl.widgets.pretraining_panel,
