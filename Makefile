@@ -46,9 +46,10 @@ bench: $(READY)
 profile: $(READY)
 	$(BIN)/python tools/profile_book.py --out benchmarks/PROFILE.md
 
-# Every claim and its control on seeds 0 to 4 (outside CI: about half an hour a seed on 2 cores); writes VERIFY.md and the record the tests check.
+# Every claim and its control on seeds 0 to 4 (outside CI: about half an hour a seed on 2 cores), two seeds at a time;
+# writes VERIFY.md and the record the tests check.
 verify: $(READY)
-	$(BIN)/python benchmarks/verify.py
+	$(BIN)/python benchmarks/verify.py --jobs 2
 
 # The classroom: validate every assignment's source, then generate every student release into classroom/release/.
 # nbgrader runs `alembic` from the PATH, so the environment's bin folder goes first.

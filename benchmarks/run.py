@@ -306,22 +306,37 @@ def main() -> None:
             results["book"] = book()
         finish(results)
         return
-    results: dict = {"machine": machine()}
-    results["matmul_gflops"] = profile_book.matmul_gflops()
+    # A full run starts from the last record and rewrites it after every section, each row naming the commit it was
+    # measured at: a run that fails after half an hour keeps what it measured.
+    results = json.loads((ROOT / "benchmarks" / "results.json").read_text())
+    results["machine"], results["matmul_gflops"] = machine(), profile_book.matmul_gflops()
     results["base_model"] = base_model()
     results["train_step"] = train_step(results["matmul_gflops"])
-    results["widgets"] = {name: widget(make, args.reruns) for name, make in WIDGETS.items()}
-    results["widgets_loaded"] = {name: beside_a_busy_process(widget, make, args.reruns) for name, make in WIDGETS.items()}
-    results["chapters"] = {name: chapter(path) for name, path in CHAPTERS.items()}
-    results["assignments"] = {name: assignment(name, path) for name, path in ASSIGNMENTS.items()}
+    save(results)
+    for key, measure in (("widgets", widget), ("widgets_loaded", lambda make, n: beside_a_busy_process(widget, make, n))):
+        for name, make in WIDGETS.items():
+            results.setdefault(key, {})[name] = measure(make, args.reruns)
+            save(results)
+    results["chapters"] = {n: c for n, c in results["chapters"].items() if n in CHAPTERS}  # chapters that still exist
+    for name, path in CHAPTERS.items():
+        results["chapters"][name] = chapter(path)
+        save(results)
+    for name, path in ASSIGNMENTS.items():
+        results.setdefault("assignments", {})[name] = assignment(name, path)
+        save(results)
     results["book"] = book()
     finish(results)
 
 
-def finish(results: dict) -> None:
-    """Write results.json and BENCHMARKS.md, print the report, remove the scratch folder."""
+def save(results: dict) -> None:
+    """Write results.json and BENCHMARKS.md."""
     (ROOT / "benchmarks" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     (ROOT / "BENCHMARKS.md").write_text(report(results))
+
+
+def finish(results: dict) -> None:
+    """Write results.json and BENCHMARKS.md, print the report, remove the scratch folder."""
+    save(results)
     print(report(results))
     shutil.rmtree(WORK, ignore_errors=True)
 
