@@ -87,9 +87,12 @@ def _mean_tokens(tokenizer, texts: list[str]) -> float:
     return sum(len(x) + 2 for x in tokenizer(texts, add_special_tokens=False)["input_ids"]) / len(texts)
 
 
-def scaling_sweep(presets: tuple[str, ...] = ("nano", "micro", "tiny"), steps: int = 200, lr: float = 5e-3,
+def scaling_sweep(presets: tuple[str, ...] = ("nano", "micro", "tiny"), steps: int = 200, lr: float = 2e-3,
                   seed: int = 0) -> dict:
-    """`pretraining_run` for several model sizes on the same data: held-out loss against parameters."""
+    """`pretraining_run` for several model sizes on the same data: held-out loss against parameters.
+
+    At 2e-3, not the 5e-3 of the other stage-1 runs: the largest model overshoots at 5e-3 (on seed 6 its best loss
+    was only 23% below the smallest model's, 32% to 34% on other seeds), as larger models want smaller rates."""
     presets = check_subset("presets", presets, PRESETS)
     if len(presets) < 2:
         raise ValueError(f"presets must name at least two of {tuple(PRESETS)}, got {presets!r}")
@@ -122,10 +125,14 @@ def dirty_corpus(world: World, seed: int = 0, dirty: bool = True) -> list[str]:
 
 
 @cached
-def cleaning_run(filters: tuple[str, ...] = FILTERS, preset: str = "tiny", steps: int = 200, seed: int = 0,
+def cleaning_run(filters: tuple[str, ...] = FILTERS, preset: str = "tiny", steps: int = 300, seed: int = 0,
                  dirty: bool = True) -> dict:
     """Pre-train on the dirty corpus (or, with `dirty=False`, on clean text) after the chosen filters; measure
-    held-out loss and fact accuracy."""
+    held-out loss and fact accuracy.
+
+    300 steps: the filtered corpus's facts are then about learnt (0.85 to 0.96 on seeds 0, 1, 5 and 6) while the
+    dirty corpus, a quarter of it biographies, is still far behind; at 200 steps both sat at the onset of
+    memorising, where the order of the documents alone moved fact accuracy by 0.2."""
     filters = check_subset("filters", filters, FILTERS)
     check_choice("preset", preset, PRESETS)
     check_training_knobs(steps, 5e-3, 16, seed)
