@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from ..cache import code_version
 from ..validation import check_choice, check_int
-from . import adapters, background, feedback, fine_tuning, instruction_data, pretraining, reward_data, simulated_human
+from . import (adapters, background, feedback, fine_tuning, imitation, instruction_data, pretraining, reward_data,
+               simulated_human)
 from ._core import Claim, Measurement, Verdict
 
-MODULES = (background, pretraining, instruction_data, fine_tuning, adapters, simulated_human, reward_data, feedback)
+MODULES = (background, pretraining, instruction_data, fine_tuning, imitation, adapters, simulated_human, reward_data,
+           feedback)
 CLAIMS: dict[str, Claim] = {c.id: c for module in MODULES for c in module.CLAIMS}
 _MODULE_OF = {c.id: module.__name__ for module in MODULES for c in module.CLAIMS}
 
