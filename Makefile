@@ -46,7 +46,7 @@ bench: $(READY)
 profile: $(READY)
 	$(BIN)/python tools/profile_book.py --out benchmarks/PROFILE.md
 
-# Every claim and its control on seeds 0 to 4 (outside CI: about half an hour a seed on 2 cores), two seeds at a time;
+# Every claim and its control on seeds 0 to 7 (outside CI: about half an hour a seed on 2 cores), two seeds at a time;
 # writes VERIFY.md and the record the tests check.
 verify: $(READY)
 	$(BIN)/python benchmarks/verify.py --jobs 2

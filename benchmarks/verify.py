@@ -76,7 +76,7 @@ def _journal(code: dict[str, str]) -> dict[str, dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seeds", type=int, nargs="+", default=list(range(5)))
+    parser.add_argument("--seeds", type=int, nargs="+", default=list(range(8)))
     parser.add_argument("--claims", nargs="+", choices=list(claims.CLAIMS), default=list(claims.CLAIMS),
                         help="verify only these claims (the record keeps the others)")
     parser.add_argument("--jobs", type=int, default=1, help="seeds verified at once, one process and thread each")

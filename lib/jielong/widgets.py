@@ -199,7 +199,7 @@ def ju_yi_fan_san_panel(diversity: int = 5, sft_people: int = 200, steps: int = 
     """举一反三 live: fine-tune a base model of the chosen pre-training diversity on questions about some people,
     then ask about the others. A base model not yet cached is pre-trained first (about a minute).
 
-    The default is a short fine-tuning (30 steps) that fits the live budget; the chapter's runs take 100.
+    The default is a short fine-tuning (30 steps) that fits the live budget; the chapter's runs take 200.
     """
     check_choice("diversity", diversity, DIVERSITIES)
     check_int("sft_people", sft_people, 10, 390)
