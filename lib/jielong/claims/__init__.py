@@ -7,15 +7,17 @@ pass.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..cache import code_version
 from ..validation import check_choice, check_int
-from . import (adapters, background, feedback, fine_tuning, imitation, instruction_data, pretraining, reward_data,
-               simulated_human)
+from . import adapters, background, feedback, fine_tuning, instruction_data, pretraining, reward_data, simulated_human
 from ._core import Claim, Measurement, Verdict
+from .not_shown import NOT_SHOWN
 
-MODULES = (background, pretraining, instruction_data, fine_tuning, imitation, adapters, simulated_human, reward_data,
-           feedback)
-CLAIMS: dict[str, Claim] = {c.id: c for module in MODULES for c in module.CLAIMS}
+MODULES = (background, pretraining, instruction_data, fine_tuning, adapters, simulated_human, reward_data, feedback)
+CLAIMS: dict[str, Claim] = {c.id: replace(c, not_shown=NOT_SHOWN.get(c.id, c.not_shown))
+                            for module in MODULES for c in module.CLAIMS}
 _MODULE_OF = {c.id: module.__name__ for module in MODULES for c in module.CLAIMS}
 
 __all__ = ["CLAIMS", "Claim", "Measurement", "Verdict", "code", "verify"]

@@ -1,9 +1,10 @@
-"""The claims of lecture 7 (stage 2, instruction fine-tuning, 举一反三, LoRA, forgetting), each with its control."""
+"""The claims of lecture 7 (stage 2, instruction fine-tuning, LoRA, forgetting, imitation), each with its control."""
 from __future__ import annotations
 
 from ..experiments.fine_tuning import full_run, lora_run, sft_run
 from ..experiments.forgetting import forgetting_run
-from ..stats import mean
+from ..experiments.imitation import imitation_run
+from ..stats import mean, wilson
 from ._core import Claim, Measurement, paired, rate
 
 
@@ -103,6 +104,31 @@ def _recovered(kind: str, seed: int) -> Measurement:
     return paired(statistic, len(before), seed, learnt)
 
 
+def _style(seed: int) -> Measurement:
+    return rate(imitation_run(seed=seed)["unknown"]["styled"])
+
+
+def _style_before(seed: int) -> Measurement:
+    return rate(imitation_run(seed=seed)["unknown_before"]["styled"])
+
+
+def _above_chance(scored: dict, *floors: tuple[str, bool]) -> Measurement:
+    k, n = sum(scored["right"]), len(scored["right"])
+    low, high = wilson(k, n)
+    return Measurement(k / n - scored["chance"], (low - scored["chance"], high - scored["chance"]), floors)
+
+
+def _imitated_facts(seed: int) -> Measurement:
+    run = imitation_run(seed=seed)
+    known = run["known"]
+    return _above_chance(run["unknown"], ("the style is learnt (≥ 0.9)", run["unknown"]["format"] >= 0.9),
+                         ("facts it read are used (≥ 0.3 above chance)", known["accuracy"] - known["chance"] >= 0.3))
+
+
+def _read_facts(seed: int) -> Measurement:
+    return _above_chance(imitation_run(seed=seed)["known"])
+
+
 REPLAY_NOT_SHOWN = ("replay brings back about half of the drop on the questions it never replays, but on 120 such "
                     "questions the 95% interval is too wide to put its lower end above one half")
 
@@ -180,4 +206,18 @@ CLAIMS = (
     _replay_claim("self-replay-prevents-forgetting", "generated",
                   "LAMOL: the model can review task A from examples it writes itself, with no task-A data kept.",
                   "the model's own examples"),
+    Claim(
+        "imitation-copies-style", 7, 2,
+        "Fine-tuned on a stronger model's answers, a model answers in that model's style.",
+        "imitation_run", "share of answers in the teacher's style, about people not in the imitation data", 0.9,
+        _style,
+        "the same student before imitation", _style_before,
+    ),
+    Claim(
+        "imitation-does-not-copy-knowledge", 7, 2,
+        "Imitation does not transfer knowledge: about people only the teacher knew, the student's facts are no better "
+        "than guesses.",
+        "imitation_run", "accuracy on facts only the teacher knew, minus chance", 0.1, _imitated_facts,
+        "the same student on people it read about in pre-training", _read_facts, at_most=True,
+    ),
 )

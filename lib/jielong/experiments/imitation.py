@@ -46,15 +46,14 @@ def _chance(qa: QA) -> float:
 
 
 @cached
-def imitation_run(examples: int = 500, steps: int = 150, lr: float = 1e-3, seed: int = 0, *,
+def imitation_run(examples: int = 500, steps: int = 100, lr: float = 1e-3, seed: int = 0, *,
                   callback: Event | None = None, stop: threading.Event | None = None) -> dict:
     """Fine-tune a student on the teacher's answers to `examples` questions; score its style and its facts.
 
     The student's base model read the biographies of only the first 200 people; the teacher knows all 400. The
     questions cover people 0-99 and 200-299; the student is tested on people it read about (100-199) and people it
-    never read about (300-399), none of them in its fine-tuning data. 150 steps: after 100 the student still broke
-    the style in one answer in ten on seed 5 (about people it never read of, its answers run on). Defined in the
-    chapter "Stage 2: imitating a stronger model".
+    never read about (300-399), none of them in its fine-tuning data. Defined in the chapter "Stage 2: imitating a
+    stronger model".
     """
     check_int("examples", examples, 1, 1000)
     check_training_knobs(steps, lr, SFT_BATCH, seed)
