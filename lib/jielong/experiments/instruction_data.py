@@ -22,10 +22,8 @@ from ._common import EVAL_PEOPLE, SFT_BATCH, cached
 from .adapters import ANSWERS, shuffled_answers
 from .fine_tuning import SFT_PEOPLE
 
-# `sft_run`'s batch size, half its steps at twice its learning rate: the sweep has to fit in a chapter, and at
-# `sft_run`'s rate 100 steps left the 100-person set at the onset of 举一反三 (0.20 of the untaught people's questions
-# on seed 6, against 0.38 at this rate).
-RECIPE = {"steps": 100, "lr": 1.4e-3, "batch_size": SFT_BATCH}
+# `sft_run`'s learning rate and batch size, half its steps: the sweep has to fit in a chapter.
+RECIPE = {"steps": 100, "lr": 7e-4, "batch_size": SFT_BATCH}
 DATA_SIZES = (10, 50, 100, SFT_PEOPLE)  # people asked about, five questions each
 SMALL_DATA = 100  # half of the full set's people
 
