@@ -33,4 +33,11 @@ NOT_SHOWN: dict[str, str] = {
                                        "300 coin-labelled comparisons ended well below chance (0.38), so the coin-label "
                                        "'gain' from ten times as many reached 0.15, above the bar of 0.05; with other "
                                        "coins the same seed's gain is -0.02 and 0.00"),
+    "reward-model-imitates-the-human": ("it holds on seeds 0 to 6 (0.81 to 0.93), but on seed 7, whose base model completes "
+                                        "only 0.72 of the facts, the reward model orders 0.76 of the held-out pairs "
+                                        "right and the interval on 300 pairs reaches down to 0.69: " + _BASE_800),
+    "best-of-n-kl": ("the simulated KL matches the exact one on every seed (within 0.03), but the control, the gap to "
+                     "log n - (n-1)/n, is large only where the policy repeats its answers: seed 7's policy, from a "
+                     "weaker base model, repeats itself less, and the formula comes within 0.094 of the exact KL, "
+                     "inside the bar of 0.1, so on that seed the measure cannot tell the exact KL from the formula"),
 }
