@@ -23,7 +23,7 @@ def test_few_claims_are_marked_not_shown():
                            # and the student's style on seed 5, the data-size set and a coin-label control on seed 6
                            "self-supervised-learns-facts", "knows-but-cannot-answer", "pretraining-is-the-initialisation",
                            "quality-beats-quantity", "imitation-copies-style", "more-pairs-better-reward-model",
-                           "reward-model-imitates-the-human", "best-of-n-kl"}, marked
+                           "reward-model-imitates-the-human", "best-of-n-kl", "ai-judge-agrees"}, marked
 
 
 def test_marks_name_claims_and_leave_the_verdicts_current():

@@ -40,4 +40,10 @@ NOT_SHOWN: dict[str, str] = {
                      "log n - (n-1)/n, is large only where the policy repeats its answers: seed 7's policy, from a "
                      "weaker base model, repeats itself less, and the formula comes within 0.094 of the exact KL, "
                      "inside the bar of 0.1, so on that seed the measure cannot tell the exact KL from the formula"),
+    "ai-judge-agrees": ("it holds on seeds 0 to 6 (0.87 to 0.94), but on seed 7, whose policy starts from the weak base "
+                        "model of the eight (0.72 of the facts), the policy as judge agrees with the human on 0.77 of "
+                        "the pairs and the interval reaches down to 0.66: " + _BASE_800),
+    "kto-improves": ("KTO raises the true quality on seven of the eight seeds by 0.07 to 0.31, but its gain is small "
+                     "against the spread over 48 questions: on seed 1 the interval reaches down to 0.01, under the bar "
+                     "of 0.02, and on seed 6 KTO gains only 0.01"),
 }
