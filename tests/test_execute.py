@@ -75,7 +75,9 @@ def test_notebooks_run_in_parallel_with_one_thread_each_and_are_found_in_the_cac
     notebooks = []
     for name in ("a", "b", "c"):
         nb = nbformat.v4.new_notebook()
-        nb.cells = [nbformat.v4.new_code_cell("import os\nprint(os.environ['OMP_NUM_THREADS'])")]
+        # Each notebook its own code: jupyter-cache keys a notebook by its code, and two identical notebooks finishing
+        # at once race to write the same entry (a FileExistsError in jupyter-cache, seen once in a fresh clone's run).
+        nb.cells = [nbformat.v4.new_code_cell(f"# notebook {name}\nimport os\nprint(os.environ['OMP_NUM_THREADS'])")]
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         nbformat.write(nb, tmp_path / f"{name}.ipynb")
         notebooks.append(tmp_path / f"{name}.ipynb")
