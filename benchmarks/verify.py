@@ -7,9 +7,9 @@ chapter's claims are verified without re-running the others. The test suite fail
 when a claim fails on a recorded seed, and when its seed 0 differs from what the suite recomputes.
 
 `--jobs 2` verifies two seeds at once, a process each with one thread (on 2 cores about an eighth more work done than
-one process with two threads; the numbers do not change with the thread count); the last seed left takes every core. Every verdict is written to a
-journal as soon as it is measured, and the record is rewritten after each seed, so a stopped run loses at most the
-verdict it was measuring: the next run starts where it stopped.
+one process with two threads; the numbers do not change with the thread count); the last seed left takes every core.
+Every verdict is written to a journal as soon as it is measured, and the record is rewritten after each seed, so a
+stopped run loses at most the verdict it was measuring: the next run starts where it stopped.
 """
 from __future__ import annotations
 

@@ -198,3 +198,13 @@ def outputs_of(nb, kind: str) -> list:
     """Every output of the given mime type (e.g. "image/png") across the notebook's code cells."""
     return [o["data"][kind] for c in nb.cells if c.cell_type == "code" for o in c.outputs
             if kind in o.get("data", {})]
+
+
+def verdicts_in(nb) -> str:
+    """The Markdown the notebook's code cells displayed (the claims' verdicts among it), as one text."""
+    return "".join("".join(m) for m in outputs_of(nb, "text/markdown"))
+
+
+def printed_in(nb) -> str:
+    """What the notebook's code cells printed, as one text."""
+    return "".join("".join(o.get("text", "")) for c in nb.cells if c.cell_type == "code" for o in c.outputs)

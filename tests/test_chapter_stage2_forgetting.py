@@ -1,7 +1,7 @@
 """The chapter "Stage 2: learning one task after another, and forgetting", as the book build executed it, top to bottom from a clean kernel."""
 import pytest
 
-from conftest import ROOT, executed, outputs_of, panels_in
+from conftest import ROOT, executed, outputs_of, panels_in, verdicts_in
 
 CHAPTER = ROOT / "book" / "stage2_forgetting.ipynb"
 
@@ -9,7 +9,7 @@ CHAPTER = ROOT / "book" / "stage2_forgetting.ipynb"
 @pytest.mark.slow
 def test_chapter_runs_and_shows_its_results(built_book):
     nb = executed(built_book, CHAPTER)
-    verdicts = "".join("".join(m) for m in outputs_of(nb, "text/markdown"))
+    verdicts = verdicts_in(nb)
     assert verdicts.count("Verdict") == 3 and "does not hold" not in verdicts
     assert len(outputs_of(nb, "image/png")) >= 2, "a figure is missing"
     assert len(panels_in(nb)) == 1, "the live panel is missing (or shown twice)"

@@ -2,7 +2,7 @@
 clean kernel."""
 import pytest
 
-from conftest import ROOT, executed, outputs_of
+from conftest import ROOT, executed, outputs_of, verdicts_in, printed_in
 
 CHAPTER = ROOT / "book" / "stage2_instruction_data.ipynb"
 
@@ -11,7 +11,7 @@ CHAPTER = ROOT / "book" / "stage2_instruction_data.ipynb"
 def test_chapter_runs_and_shows_its_results(built_book):
     nb = executed(built_book, CHAPTER)
     assert len(outputs_of(nb, "image/png")) >= 1, "the data-size figure is missing"
-    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    printed = printed_in(nb)
     assert "pre-training corpus" in printed and "instruction data" in printed, "the token counts are missing"
-    verdicts = "".join("".join(m) for m in outputs_of(nb, "text/markdown"))
+    verdicts = verdicts_in(nb)
     assert verdicts.count("Verdict") == 1 and "does not hold" not in verdicts
