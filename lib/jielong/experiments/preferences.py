@@ -25,6 +25,7 @@ from ._common import SFT_BATCH, cached, fine_tuned_base
 FEEDBACK_ATTRIBUTES = ("birth_city", "university", "major", "employer")
 FEEDBACK_PEOPLE = 12
 POLICY = {"steps": 100, "lr": 7e-4, "batch_size": SFT_BATCH, "exclaim": 0.3, "people": "second half"}
+FACT_GAP = 0.7  # a gap in true quality this large is a right fact against a wrong one; smaller, friendliness
 PAIRS = 3000
 FEW_PAIRS = 300
 HELD_OUT_PAIRS = 300
@@ -100,8 +101,7 @@ def _preference_rows(seed: int, pairs: int, human: Human) -> dict:
     policy, tokenizer = policy_model(seed)
     qas = feedback_questions(seed)
     train = _pairs(policy, tokenizer, qas, pairs, seed, human.prefers_first)
-    trained = {pair_key(r) for n in {pairs, PAIRS, FEW_PAIRS}
-               for r in (train if n == pairs else _pairs(policy, tokenizer, qas, n, seed, human.prefers_first))}
+    trained = {pair_key(r) for r in train}
     drawn = _pairs(policy, tokenizer, qas, 3 * HELD_OUT_PAIRS, seed + 10_000, human.prefers_first)
     held = [r for r in drawn if pair_key(r) not in trained][:HELD_OUT_PAIRS]
     return {name: [{**r, "qa": dataclasses.asdict(r["qa"])} for r in rows] for name, rows in (("train", train),
@@ -112,15 +112,16 @@ def _preference_rows(seed: int, pairs: int, human: Human) -> dict:
 def preference_data(seed: int = 0, pairs: int = PAIRS, human: Human = Human()) -> tuple[list[dict], list[dict]]:
     """Preference pairs on the policy's own answers, labelled by the simulated human: (training, held-out).
 
-    The held-out pairs are drawn apart from the training ones, and any that repeats a training pair (the same
-    question and the same two answers) of this size, of the default size or of `FEW_PAIRS` is left out, so that the
-    default and the few-pairs reward models are tested on the same pairs. Cached on disk, and kept in memory for the
-    session (the rows are shared: do not change them).
+    Up to `PAIRS`, the training pairs are the first `pairs` of the default set, and every size is tested on the
+    default set's held-out pairs: drawn apart from the training ones, and with any pair that repeats a training pair
+    (the same question and the same two answers) left out. Cached on disk, and kept in memory for the session (the
+    rows are shared: do not change them).
     """
     check_int("seed", seed, 0, 2**31 - 1)
     check_int("pairs", pairs, 10, 5000)
-    rows = _preference_rows(seed, pairs, human)
-    return tuple([{**r, "qa": QA(**r["qa"])} for r in rows[name]] for name in ("train", "held"))
+    rows = _preference_rows(seed, max(pairs, PAIRS), human)
+    train, held = ([{**r, "qa": QA(**r["qa"])} for r in rows[name]] for name in ("train", "held"))
+    return train[:pairs], held
 
 
 def as_conversations(rows: list[dict]) -> list[dict]:
@@ -140,8 +141,8 @@ def pair_accuracy(prefers_chosen: list[bool], rows: list[dict]) -> dict:
         kept = [ok for i, ok in zip(decided, right) if keep(rows[i])]
         return sum(kept) / max(1, len(kept))
 
-    return {"accuracy": acc(lambda r: True), "fact_accuracy": acc(lambda r: abs(r["gap"]) >= 0.7),
-            "friendly_accuracy": acc(lambda r: abs(r["gap"]) < 0.7),
+    return {"accuracy": acc(lambda r: True), "fact_accuracy": acc(lambda r: abs(r["gap"]) >= FACT_GAP),
+            "friendly_accuracy": acc(lambda r: abs(r["gap"]) < FACT_GAP),
             "label_agreement": sum(prefers_chosen) / len(rows), "ordered_right": right}
 
 
