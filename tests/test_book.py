@@ -14,7 +14,7 @@ TOLERATED = ("Identifier 'THEBE_JS_URL' has already been declared", "Got invalid
 # The chapters that show claims (the closing chapter shows none of its own): each prints its verdicts.
 CLAIM_CHAPTERS = {section.split("#")[0] for section in SECTIONS.values()}
 # Each chapter page and the least number of figures (static twins included) it must show.
-PAGES = {"book/stage0_background.html": 3, "book/stage1_pretraining.html": 3, "book/stage2_instruction.html": 0, "book/stage2_instruction_data.html": 1,
+PAGES = {"book/stage0_background.html": 3, "book/stage1_pretraining.html": 3, "book/stage1_cleaning.html": 1, "book/stage2_instruction.html": 0, "book/stage2_instruction_data.html": 1,
          "book/stage2_ju_yi_fan_san.html": 1,
          "book/stage2_lora.html": 1, "book/stage2_forgetting.html": 2, "book/stage2_imitation.html": 1,
          "book/stage3_feedback.html": 0, "book/stage3_best_of_n.html": 2,

@@ -16,7 +16,7 @@ SECTIONS: dict[str, str] = {
     "diverse-data-fixes-the-shortcut": "stage0_background#two-fixes-diverse-data-and-a-good-prior",
     "a-good-prior-fixes-the-shortcut": "stage0_background#two-fixes-diverse-data-and-a-good-prior",
     "self-supervised-learns-facts": "stage1_pretraining#the-base-model-learns-the-worlds-facts",
-    "cleaning-matters": "stage1_pretraining#cleaning-the-web",
+    "cleaning-matters": "stage1_cleaning#cleaning-the-web",
     "bigger-models-help": "stage1_pretraining#scale-bigger-models-more-data",
     "more-data-helps": "stage1_pretraining#scale-bigger-models-more-data",
     "knows-but-cannot-answer": "stage1_pretraining#it-knows-but-it-cannot-answer",
