@@ -14,8 +14,8 @@ from .imitation import STUDENT_KNOWS, TEACHER, TEACHER_STYLE, imitation_run, sty
 from .instruction_data import DATA_SIZES, SMALL_DATA, data_size_run, data_size_sweep, held_out_people
 from .judging import judging_run
 from .labellers import PAIRS_PER_QUESTION, PANELS, panel_run, question_agreement
-from .policy_optimisation import (DIRECT, DIRECT_BETAS, DIRECT_LABELS, METHODS, RL, RL_BETAS, RL_EVAL_SAMPLES,
-                                  RL_TOKENS, direct_run, rl_run, verifiable_run)
+from .policy_optimisation import (DIRECT, DIRECT_LABELS, METHODS, RL, RL_BETAS, RL_EVAL_SAMPLES, RL_TOKENS, direct_run,
+                                  rl_run, verifiable_run)
 from .preferences import (FEEDBACK_ATTRIBUTES, FEEDBACK_PEOPLE, FEW_PAIRS, HELD_OUT_PAIRS, PAIRS, POLICY,
                           feedback_questions, human_feedback, pair_key, policy_model, preference_data)
 from .pretraining import (DATA_PEOPLE, TRAIN_PEOPLE, base_knowledge, cleaning_run, data_sweep, dirty_corpus,

@@ -122,7 +122,6 @@ def verifiable_run(steps: int = 150, lr: float = 1e-4, seed: int = 0, reward: st
 
 
 METHODS = ("dpo", "kto")
-DIRECT_BETAS = (0.1, 0.5)
 DIRECT = {"steps": 60, "lr": 1e-4}
 DIRECT_LABELS = ("human", "self", "shuffled")
 

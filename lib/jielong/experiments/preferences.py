@@ -24,7 +24,7 @@ from ._common import SFT_BATCH, cached, fine_tuned_base
 
 FEEDBACK_ATTRIBUTES = ("birth_city", "university", "major", "employer")
 FEEDBACK_PEOPLE = 12
-POLICY = {"steps": 100, "lr": 7e-4, "batch_size": SFT_BATCH, "exclaim": 0.3, "people": "second half"}
+POLICY = {"steps": 100, "lr": 7e-4, "batch_size": SFT_BATCH, "exclaim": 0.3, "wrong": 0.3, "people": "second half"}
 FACT_GAP = 0.7  # a gap in true quality this large is a right fact against a wrong one; smaller, friendliness
 PAIRS = 3000
 FEW_PAIRS = 300
@@ -36,15 +36,23 @@ SAME_SCALE_PANEL = tuple(Human(4.0, 4.0, seed=k, rating_noise=0.0) for k in (1, 
 
 def _friendly_answers(world: World) -> list[list[dict[str, str]]]:
     """The SFT data of stage 3's policy: questions about the second half of the world (stage 3 asks about the
-    first), answered right, 30% of the answers with a "!"."""
+    first), 30% of the answers with a "!", and 30% with a wrong value, as demonstrators who err now and then."""
     rng = random.Random(f"friendly-{world.seed}")
-    return [chat(q.question, q.answer + (EXCLAMATION if rng.random() < POLICY["exclaim"] else ""))
-            for q in qa_pairs(world.people[world.n_people // 2:], FEEDBACK_ATTRIBUTES)]
+    conversations = []
+    for q in qa_pairs(world.people[world.n_people // 2:], FEEDBACK_ATTRIBUTES):
+        wrong = rng.random() < POLICY["wrong"]
+        value = rng.choice([v for v in VALUES[q.attribute] if v != q.answer]) if wrong else q.answer
+        conversations.append(chat(q.question, value + (EXCLAMATION if rng.random() < POLICY["exclaim"] else "")))
+    return conversations
 
 
 def policy_model(seed: int = 0) -> tuple[PreTrainedModel, PreTrainedTokenizerFast]:
-    """Stage 3's starting policy, trained on first use and cached: the base model after a short SFT in which
-    some answers end with "!". Loaded from its folder, so that trl can build a reference copy from it."""
+    """Stage 3's starting policy, trained on first use and cached: the base model after a short SFT in which some
+    answers end with "!" and some are wrong. Loaded from its folder, so that trl can build a reference copy from it.
+
+    The wrong answers leave stage 3 room to improve on every seed: from right answers alone, a base model that knows
+    its facts well answered 0.80 to 0.88 of stage 3's questions right before any feedback (0.51 to 0.52 with them).
+    """
     model, tokenizer = fine_tuned_base("policy", __name__, seed, POLICY, _friendly_answers)
     model.generation_config.eos_token_id = stop_tokens(tokenizer)
     model.generation_config.pad_token_id = tokenizer.pad_token_id
@@ -55,7 +63,7 @@ def feedback_questions(seed: int = 0) -> list[QA]:
     """The 48 questions of stage 3, in seeded order: 4 attributes of 12 people, no two of whom share a value.
 
     The people come from the first half of the world, which the policy read about in pre-training but was never asked
-    about in fine-tuning (it answers by 举一反三, often wrongly). With every right answer right for one question
+    about in fine-tuning (it answers by 举一反三, and errs as its demonstrators did). With every right answer right for one question
     only, "this name is often right" is no shortcut to the truth.
     """
     check_int("seed", seed, 0, 2**31 - 1)

@@ -89,7 +89,7 @@ def reward_model_run(pairs: int = PAIRS, steps: int = REWARD_STEPS, lr: float = 
                      labels: str = "human", *, callback: Event | None = None,
                      stop: threading.Event | None = None) -> dict:
     """Train a reward model with trl's RewardTrainer on `pairs` labelled pairs; test it on held-out pairs (none of them
-    a training pair). `labels` are the human's, or "shuffled" (the control: a coin decides).
+    a training pair). `labels` are the human's, or "shuffled" (the control: `coin_labels`).
 
     The reward model starts from the policy (a sequence classifier on its body, so that it knows the world's
     facts). The default run is the cached `reward_model(seed)`: trained once, then loaded with its training record.
