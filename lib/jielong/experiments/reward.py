@@ -26,7 +26,7 @@ from .preferences import (FACT_GAP, PAIRS, POLICY, as_conversations, feedback_qu
                           preference_data)
 
 REWARD_STEPS = 300
-REWARD_LR = 1e-3
+REWARD_LR = 2e-3  # at 1e-3 the reward model underfits its 3000 comparisons (0.79 to 0.80 held out, seeds 0, 7)
 LABELS = ("human", "shuffled")
 
 
