@@ -18,12 +18,12 @@ def test_few_claims_are_marked_not_shown():
     marked = [c.id for c in claims.CLAIMS.values() if c.not_shown]
     assert set(marked) <= {"replay-prevents-forgetting", "self-replay-prevents-forgetting", "ju-yi-fan-san",
                            "over-optimising-the-reward-model", "kl-penalty-holds-back",
-                           "lora-matches-full-fine-tuning", "lora-forgets-less", "kto-improves",
-                           # failing on seeds 5-7, first verified at ff3d9f8: mostly the base model of seed 7 (600 steps),
-                           # and the student's style on seed 5, the data-size set and a coin-label control on seed 6
-                           "self-supervised-learns-facts", "knows-but-cannot-answer", "pretraining-is-the-initialisation",
-                           "quality-beats-quantity", "imitation-copies-style", "more-pairs-better-reward-model",
-                           "reward-model-imitates-the-human", "best-of-n-kl", "ai-judge-agrees"}, marked
+                           "lora-matches-full-fine-tuning", "lora-forgets-less", "more-pairs-better-reward-model",
+                           "reward-model-imitates-the-human", "best-of-n-kl",
+                           # failing on one seed each after the base model's 1000 steps and stage 3's noisy
+                           # demonstrations, first verified at e48590f
+                           "lora-stays-closer", "tasks-are-forgotten", "adapters-are-a-family",
+                           "judging-is-easier-than-writing"}, marked
 
 
 def test_marks_name_claims_and_leave_the_verdicts_current():

@@ -94,9 +94,6 @@ def test_same_seed_same_numbers(monkeypatch, tmp_path):
     (lambda: ex.dpo_live_run(steps=0), "steps must be an integer from 1 to 200"),
     (lambda: ex.dpo_live_run(lr=1.0), r"lr must be a number in \(0, 0.01\]"),
     (lambda: ex.sft_policy_share(seed=-1), "seed must be an integer from 0"),
-    (lambda: ex.reward_live_run(pairs=3001), "pairs must be an integer from 10 to 3000"),
-    (lambda: ex.reward_live_run(steps=0), "steps must be an integer from 1"),
-    (lambda: ex.reward_live_run(seed=-1), "seed must be an integer from 0"),
     (lambda: ex.same_game_run(people=2), "people must be an integer from 4 to 100"),
     (lambda: ex.reward_model_run(pairs=0), "pairs must be an integer from 10 to 5000"),
     (lambda: ex.reward_model_run(steps=0), "steps must be an integer from 1"),
@@ -205,6 +202,36 @@ def test_every_instruction_data_size_is_asked_about_people_no_size_teaches():
     assert max(ex.DATA_SIZES) == ex.SFT_PEOPLE and ex.SMALL_DATA * 2 == ex.SFT_PEOPLE  # "half of the examples"
 
 
+def test_the_full_data_size_run_is_sft_run_itself(monkeypatch):
+    """The largest data size with right answers trains what `sft_run` trains, so it reads `sft_run`'s result."""
+    calls = []
+    fake = {"steps": 200, "seconds": 1.0, "curve": [], "unseen_correct": [True, False], "unseen_accuracy": 0.5}
+    monkeypatch.setattr(ex.instruction_data, "sft_run", lambda **kw: calls.append(kw) or fake)
+    run = ex.data_size_run(ex.SFT_PEOPLE, "right", seed=3, use_cache=False)
+    assert calls == [{"seed": 3, "eval_people": ex.EVAL_PEOPLE, **ex.instruction_data.RECIPE}]
+    assert run["held_out_accuracy"] == 0.5 and run["examples"] == 5 * ex.SFT_PEOPLE
+    assert ex.instruction_data.RECIPE == {"steps": 200, "lr": 7e-4, "batch_size": ex.SFT_BATCH}  # sft_run's defaults
+    import inspect
+
+    defaults = {k: v.default for k, v in inspect.signature(ex.sft_run).parameters.items()}
+    assert {k: defaults[k] for k in ("steps", "lr", "batch_size")} == ex.instruction_data.RECIPE
+
+
+def test_coin_labels_swap_half_of_each_kind_of_pair():
+    """The control's labels carry nothing about quality: in each kind of pair (better, worse or equal answer chosen;
+    by a fact or by friendliness) half the pairs are swapped, odd ones out by a coin, and the pairs stay the same."""
+    from collections import Counter
+
+    gaps = [1.0] * 41 + [-1.0] * 7 + [0.3] * 30 + [-0.3] * 11 + [0.0] * 9
+    rows = [{"qa": i, "chosen": f"a{i}", "rejected": f"b{i}", "gap": g} for i, g in enumerate(gaps)]
+    labelled = ex.reward.coin_labels(rows, seed=0)
+    assert [{r["chosen"], r["rejected"]} for r in labelled] == [{r["chosen"], r["rejected"]} for r in rows]
+    swapped = Counter(r["gap"] for r, new in zip(rows, labelled) if new["chosen"] != r["chosen"])
+    for gap, n in Counter(gaps).items():
+        assert swapped[gap] in (n // 2, n - n // 2), gap
+    assert labelled == ex.reward.coin_labels(rows, seed=0) != ex.reward.coin_labels(rows, seed=1)
+
+
 def test_a_resample_of_questions_takes_all_their_pairs():
     k = ex.PAIRS_PER_QUESTION
     ratings = [[1, 2, 3, 4, 5, 6, 7, 8] * k, [1, 2, 3, 4, 8, 7, 6, 5] * k]  # 4 questions of k pairs: 4k answers, twice
@@ -305,29 +332,31 @@ def test_a_dozen_live_dpo_steps_move_the_policy_beyond_noise():
 
 
 @pytest.mark.slow
-def test_the_live_reward_model_learns_from_the_first_comparisons_none_of_them_held_out(monkeypatch):
+def test_a_reward_model_on_fewer_comparisons_learns_from_the_first_ones_none_of_them_held_out(monkeypatch):
     """The reward panel's run trains on exactly the first `pairs` comparisons of the set, none of them a held-out pair;
     it orders the held-out pairs above chance (its 95% interval clears 0.5), and well above one step's model (the
     control: no learning, an arbitrary order)."""
-    from jielong.experiments import reward_live
+    from jielong.experiments import reward
     from jielong.experiments.preferences import pair_key
     from jielong.stats import wilson
+    from jielong.widgets import RM_PANEL_PAIRS, RM_PANEL_STEPS
 
-    trained, real = [], reward_live.reward_modelling
+    trained, real = [], reward.reward_modelling
 
     def recording(model, tokenizer, data, **knobs):
         trained.extend(data)
         return real(model, tokenizer, data, **knobs)
 
-    monkeypatch.setattr(reward_live, "reward_modelling", recording)
-    run = ex.reward_live_run(seed=0, use_cache=False)
+    monkeypatch.setattr(reward, "reward_modelling", recording)
+    run = ex.reward_model_run(RM_PANEL_PAIRS, RM_PANEL_STEPS, seed=0, use_cache=False)
     train, held = ex.preference_data(0)
     key = lambda c: (c["chosen"][0]["content"], frozenset((c["chosen"][1]["content"], c["rejected"][1]["content"])))  # noqa: E731
-    assert [key(c) for c in trained] == [pair_key(r) for r in train[: ex.LIVE_PAIRS]]
+    assert [key(c) for c in trained] == [pair_key(r) for r in train[:RM_PANEL_PAIRS]]
+    assert ex.preference_data(0, RM_PANEL_PAIRS) == (train[:RM_PANEL_PAIRS], held)
     assert not {key(c) for c in trained} & {pair_key(r) for r in held}
     decided = run["ordered_right"]
     assert wilson(sum(decided), len(decided))[0] > 0.5, run["accuracy"]
-    assert run["accuracy"] >= ex.reward_live_run(steps=1, seed=0)["accuracy"] + 0.1
+    assert run["accuracy"] >= ex.reward_model_run(RM_PANEL_PAIRS, 1, seed=0)["accuracy"] + 0.1
 
 
 def test_the_ia3_control_keeps_the_questions_and_shuffles_their_answers():

@@ -35,9 +35,17 @@ def cache_dir() -> Path:
 
 
 def key(*parts: Any) -> str:
-    """A short, stable hash of JSON-serialisable parts."""
-    blob = json.dumps([CACHE_VERSION, *parts], sort_keys=True, default=str)
+    """A short, stable hash of JSON-serialisable parts and of the CPU kernels torch runs on."""
+    blob = json.dumps([CACHE_VERSION, kernels(), *parts], sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=1)
+def kernels() -> str:
+    """The CPU kernels torch chose (e.g. "AVX2"): kernels that sum in another order train other weights."""
+    import torch  # here, not at the top: the cache's own tests need no torch
+
+    return torch.backends.cpu.get_cpu_capability()
 
 
 @functools.lru_cache(maxsize=None)

@@ -16,8 +16,8 @@ import ipywidgets as w
 from matplotlib.figure import Figure
 
 from .base import BaseSpec, base_model
-from .experiments import (FORGET_BATCH, LIVE_PAIRS, LORA_BATCH, PAIRS, REWARD_LR, RL, SFT_BATCH, dpo_live_run,
-                          forgetting_run, learning_rate_run, lora_run, pretraining_run, reward_live_run, rl_run, sft_run)
+from .experiments import (FORGET_BATCH, LORA_BATCH, PAIRS, REWARD_LR, RL, SFT_BATCH, dpo_live_run,
+                          forgetting_run, learning_rate_run, lora_run, pretraining_run, reward_model_run, rl_run, sft_run)
 from .models import LORA_TARGETS, PRESETS
 from .pictures import LR_MAX
 from .plots import (draw_dpo_panel, draw_forgetting_panel, draw_ju_yi_fan_san, draw_learning_rate_panel,
@@ -288,13 +288,15 @@ def forgetting_panel(replay: float = 0.5, kind: str = "real", method: str = "ful
     return Panel(knobs, run, draw, figsize=(11, 3.4))
 
 
+RM_PANEL_PAIRS = 1000  # the reward panel's first run: the first third of the chapter's comparisons
 RM_PANEL_STEPS = 30  # a live reward model: 30 steps of 32 pairs (the chapter's take 300)
 RL_PANEL_STEPS = 15  # a live policy run: 15 GRPO steps (the chapter's take 300)
 
 
-def reward_model_panel(pairs: int = LIVE_PAIRS, steps: int = RM_PANEL_STEPS, seed: int = 0) -> Panel:
-    """A reward model live: train it with trl on the first comparisons of the simulated human's set, test it on
-    held-out pairs; each run adds a point to accuracy against the number of comparisons."""
+def reward_model_panel(pairs: int = RM_PANEL_PAIRS, steps: int = RM_PANEL_STEPS, seed: int = 0) -> Panel:
+    """A reward model live: train it with trl on the first comparisons of the simulated human's set (sampled once, so
+    every number starts training at once), test it on held-out pairs; each run adds a point to accuracy against the
+    number of comparisons."""
     check_int("pairs", pairs, 100, PAIRS)
     check_training_knobs(steps, REWARD_LR, 32, seed)
     knobs = {
@@ -304,7 +306,7 @@ def reward_model_panel(pairs: int = LIVE_PAIRS, steps: int = RM_PANEL_STEPS, see
     }
 
     def run(pairs, steps, callback, stop) -> dict:
-        return reward_live_run(pairs, steps, seed, callback=callback, stop=stop, use_cache=False)
+        return reward_model_run(pairs, steps, REWARD_LR, seed, callback=callback, stop=stop, use_cache=False)
 
     def draw(fig, state) -> None:
         draw_reward_model_panel(fig, _live_curve(state), state["values"]["steps"], state["history"])

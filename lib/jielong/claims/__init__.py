@@ -16,7 +16,7 @@ from ._core import Claim, Measurement, Verdict
 from .not_shown import NOT_SHOWN
 
 MODULES = (background, pretraining, instruction_data, fine_tuning, adapters, simulated_human, reward_data, feedback)
-CLAIMS: dict[str, Claim] = {c.id: replace(c, not_shown=NOT_SHOWN.get(c.id, c.not_shown))
+CLAIMS: dict[str, Claim] = {c.id: replace(c, not_shown=NOT_SHOWN.get(c.id, ""))
                             for module in MODULES for c in module.CLAIMS}
 _MODULE_OF = {c.id: module.__name__ for module in MODULES for c in module.CLAIMS}
 

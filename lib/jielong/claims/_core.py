@@ -45,7 +45,7 @@ class Claim:
     control: str
     measure_control: Callable[[int], Measurement]
     at_most: bool = False  # the effect must stay at or below the threshold instead of reaching it
-    not_shown: str = ""  # why this book cannot show the claim at its scale, when it cannot (said in the verdict)
+    not_shown: str = ""  # why this book cannot show it on every seed (set from not_shown.py; said in the verdict)
 
     @property
     def bound(self) -> str:
@@ -104,8 +104,10 @@ class Verdict:
 
     def _repr_markdown_(self) -> str:
         claim, interval, floors = self._parts()
-        mark = ("✅ holds" if self.holds else f"⚠️ not shown at this scale ({claim.not_shown})" if claim.not_shown
-                else "❌ does not hold")
+        if self.holds:
+            mark = "✅ holds on this seed, ⚠️ but not on every seed `make verify` ran" if claim.not_shown else "✅ holds"
+        else:
+            mark = f"⚠️ not shown at this scale ({claim.not_shown})" if claim.not_shown else "❌ does not hold"
         return (f"**Verdict: {mark}.** *{claim.statement}* {claim.effect[0].upper()}{claim.effect[1:]}: "
                 f"**{self.effect:.2f}**{interval}, threshold {claim.bound} (seed {self.seed})"
                 f"{'; ' + floors if floors else ''}.  \n"

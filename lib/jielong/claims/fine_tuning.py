@@ -129,21 +129,12 @@ def _read_facts(seed: int) -> Measurement:
     return _above_chance(imitation_run(seed=seed)["known"])
 
 
-REPLAY_NOT_SHOWN = ("replay brings back about half of the drop on the questions it never replays, but on 120 such "
-                    "questions the 95% interval is too wide to put its lower end above one half")
-
 def _replay_claim(claim_id: str, kind: str, statement: str, replayed: str) -> Claim:
     """A replay claim: the share of task A's drop that replaying `kind` examples recovers; the control replays B."""
     return Claim(claim_id, 7, 2, statement, "forgetting_run",
                  f"share of task A's drop recovered by replaying {replayed}", 0.5, lambda seed: _recovered(kind, seed),
-                 "replaying as many of task B's own examples (no task A)", lambda seed: _recovered("task-b", seed),
-                 not_shown=REPLAY_NOT_SHOWN)
+                 "replaying as many of task B's own examples (no task A)", lambda seed: _recovered("task-b", seed))
 
-
-LORA_NOT_SHOWN = ("at our scale LoRA learns less and forgets less, as Biderman et al. (2024) found: on seed 2 the "
-                  "adapter answers 0.80 of its taught questions where full fine-tuning answers all, and keeps 0.13 "
-                  "more of the base model's facts (interval 0.09 to 0.18); at a learning rate high enough to match "
-                  "full fine-tuning (5e-3: 0.98) it keeps only 0.03 more")
 
 CLAIMS = (
     Claim(
@@ -168,9 +159,6 @@ CLAIMS = (
         "sft_run", "accuracy on people not in the fine-tuning data, pre-trained on 5 renderings per person minus on 1",
         0.5, _diversity,
         "the same difference on the people it was taught (no 举一反三 needed)", lambda seed: _diversity(seed, "seen"),
-        not_shown=("our base model completes about 86% of the facts; fine-tuned, it answers about half of the "
-                   "questions about untaught people, against under 20% from the one-rendering base: a gap of 0.3 to "
-                   "0.4 whose interval stays under one half, at 50, 100 or 200 steps of fine-tuning"),
     ),
     Claim(
         "lora-matches-full-fine-tuning", 7, 2,
@@ -178,7 +166,6 @@ CLAIMS = (
         "weight.",
         "lora_run", "accuracy on taught people, full fine-tuning minus LoRA", 0.1, _lora_gap,
         "an adapter that never trained (the base model)", _never_moved_gap, at_most=True,
-        not_shown=LORA_NOT_SHOWN,
     ),
     Claim(
         "lora-forgets-less", 7, 2,
@@ -186,7 +173,6 @@ CLAIMS = (
         "lora_run", "share of base facts still completed after fine-tuning, LoRA minus full fine-tuning", 0.1,
         _lora_keeps,
         "an adapter that never trained (it keeps everything, and learns nothing)", _never_moved_keeps,
-        not_shown=LORA_NOT_SHOWN,
     ),
     Claim(
         "lora-stays-closer", 7, 2,

@@ -14,13 +14,13 @@ from .imitation import STUDENT_KNOWS, TEACHER, TEACHER_STYLE, imitation_run, sty
 from .instruction_data import DATA_SIZES, SMALL_DATA, data_size_run, data_size_sweep, held_out_people
 from .judging import judging_run
 from .labellers import PAIRS_PER_QUESTION, PANELS, panel_run, question_agreement
-from .policy_optimisation import (DIRECT, DIRECT_BETAS, DIRECT_LABELS, METHODS, RL, RL_BETAS, RL_EVAL_SAMPLES,
-                                  RL_TOKENS, direct_run, rl_run, verifiable_run)
+from .policy_optimisation import (DIRECT, DIRECT_LABELS, METHODS, RL, RL_BETAS, RL_EVAL_SAMPLES, RL_TOKENS, direct_run,
+                                  rl_run, verifiable_run)
 from .preferences import (FEEDBACK_ATTRIBUTES, FEEDBACK_PEOPLE, FEW_PAIRS, HELD_OUT_PAIRS, PAIRS, POLICY,
                           feedback_questions, human_feedback, pair_key, policy_model, preference_data)
 from .pretraining import (DATA_PEOPLE, TRAIN_PEOPLE, base_knowledge, cleaning_run, data_sweep, dirty_corpus,
                           held_out_texts, pretraining_run, scaling_sweep, split_people)
-from .reward import BEST_OF, REWARD_LR, REWARD_STEPS, best_of_n_masses, best_of_n_run, reward_model, reward_model_run
-from .reward_live import LIVE_PAIRS, reward_live_run
+from .reward import (BEST_OF, REWARD_LR, REWARD_STEPS, best_of_n_masses, best_of_n_run, held_out_order, reward_model,
+                     reward_model_run, train_reward_model)
 from .reward_pairs import LARGE_HELD_OUT, large_held_out, reward_pairs_run
 from .same_game import loss_tokens, same_game_run

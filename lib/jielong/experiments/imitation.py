@@ -46,7 +46,7 @@ def _chance(qa: QA) -> float:
 
 
 @cached
-def imitation_run(examples: int = 500, steps: int = 100, lr: float = 1e-3, seed: int = 0, *,
+def imitation_run(examples: int = 500, steps: int = 150, lr: float = 1e-3, seed: int = 0, *,
                   callback: Event | None = None, stop: threading.Event | None = None) -> dict:
     """Fine-tune a student on the teacher's answers to `examples` questions; score its style and its facts.
 

@@ -20,7 +20,7 @@ from ..worlds import QA
 from ._common import Event, cached, loss_events
 from .ai_feedback import ai_preference_data
 from .preferences import feedback_questions, policy_model, preference_data
-from .reward import _shuffled, reward_model
+from .reward import coin_labels, reward_model
 
 RL_TOKENS = 6
 RL = {"steps": 300, "lr": 2e-4, "group": 8, "prompts_per_step": 3}
@@ -122,7 +122,6 @@ def verifiable_run(steps: int = 150, lr: float = 1e-4, seed: int = 0, reward: st
 
 
 METHODS = ("dpo", "kto")
-DIRECT_BETAS = (0.1, 0.5)
 DIRECT = {"steps": 60, "lr": 1e-4}
 DIRECT_LABELS = ("human", "self", "shuffled")
 
@@ -141,7 +140,7 @@ def direct_run(method: str = "dpo", beta: float = 0.1, steps: int = DIRECT["step
     check_choice("labels", labels, DIRECT_LABELS)
     check_training_knobs(steps, lr, 32, seed)
     rows = {"human": lambda: preference_data(seed)[0], "self": lambda: ai_preference_data(seed, "self"),
-            "shuffled": lambda: _shuffled(preference_data(seed)[0], seed)}[labels]()
+            "shuffled": lambda: coin_labels(preference_data(seed)[0], seed)}[labels]()
     model, tokenizer = policy_model(seed)
     qas = feedback_questions(seed)
     before = _policy_report(model, tokenizer, qas, seed, samples=DIRECT_EVAL_SAMPLES)

@@ -24,7 +24,8 @@ from ._common import SFT_BATCH, cached, fine_tuned_base
 
 FEEDBACK_ATTRIBUTES = ("birth_city", "university", "major", "employer")
 FEEDBACK_PEOPLE = 12
-POLICY = {"steps": 100, "lr": 7e-4, "batch_size": SFT_BATCH, "exclaim": 0.3, "people": "second half"}
+POLICY = {"steps": 100, "lr": 7e-4, "batch_size": SFT_BATCH, "exclaim": 0.3, "wrong": 0.3, "people": "second half"}
+FACT_GAP = 0.7  # a gap in true quality this large is a right fact against a wrong one; smaller, friendliness
 PAIRS = 3000
 FEW_PAIRS = 300
 HELD_OUT_PAIRS = 300
@@ -35,15 +36,23 @@ SAME_SCALE_PANEL = tuple(Human(4.0, 4.0, seed=k, rating_noise=0.0) for k in (1, 
 
 def _friendly_answers(world: World) -> list[list[dict[str, str]]]:
     """The SFT data of stage 3's policy: questions about the second half of the world (stage 3 asks about the
-    first), answered right, 30% of the answers with a "!"."""
+    first), 30% of the answers with a "!", and 30% with a wrong value, as demonstrators who err now and then."""
     rng = random.Random(f"friendly-{world.seed}")
-    return [chat(q.question, q.answer + (EXCLAMATION if rng.random() < POLICY["exclaim"] else ""))
-            for q in qa_pairs(world.people[world.n_people // 2:], FEEDBACK_ATTRIBUTES)]
+    conversations = []
+    for q in qa_pairs(world.people[world.n_people // 2:], FEEDBACK_ATTRIBUTES):
+        wrong = rng.random() < POLICY["wrong"]
+        value = rng.choice([v for v in VALUES[q.attribute] if v != q.answer]) if wrong else q.answer
+        conversations.append(chat(q.question, value + (EXCLAMATION if rng.random() < POLICY["exclaim"] else "")))
+    return conversations
 
 
 def policy_model(seed: int = 0) -> tuple[PreTrainedModel, PreTrainedTokenizerFast]:
-    """Stage 3's starting policy, trained on first use and cached: the base model after a short SFT in which
-    some answers end with "!". Loaded from its folder, so that trl can build a reference copy from it."""
+    """Stage 3's starting policy, trained on first use and cached: the base model after a short SFT in which some
+    answers end with "!" and some are wrong. Loaded from its folder, so that trl can build a reference copy from it.
+
+    The wrong answers leave stage 3 room to improve on every seed: from right answers alone, a base model that knows
+    its facts well answered 0.80 to 0.88 of stage 3's questions right before any feedback (0.51 to 0.52 with them).
+    """
     model, tokenizer = fine_tuned_base("policy", __name__, seed, POLICY, _friendly_answers)
     model.generation_config.eos_token_id = stop_tokens(tokenizer)
     model.generation_config.pad_token_id = tokenizer.pad_token_id
@@ -54,7 +63,7 @@ def feedback_questions(seed: int = 0) -> list[QA]:
     """The 48 questions of stage 3, in seeded order: 4 attributes of 12 people, no two of whom share a value.
 
     The people come from the first half of the world, which the policy read about in pre-training but was never asked
-    about in fine-tuning (it answers by 举一反三, often wrongly). With every right answer right for one question
+    about in fine-tuning (it answers by 举一反三, and errs as its demonstrators did). With every right answer right for one question
     only, "this name is often right" is no shortcut to the truth.
     """
     check_int("seed", seed, 0, 2**31 - 1)
@@ -100,8 +109,7 @@ def _preference_rows(seed: int, pairs: int, human: Human) -> dict:
     policy, tokenizer = policy_model(seed)
     qas = feedback_questions(seed)
     train = _pairs(policy, tokenizer, qas, pairs, seed, human.prefers_first)
-    trained = {pair_key(r) for n in {pairs, PAIRS, FEW_PAIRS}
-               for r in (train if n == pairs else _pairs(policy, tokenizer, qas, n, seed, human.prefers_first))}
+    trained = {pair_key(r) for r in train}
     drawn = _pairs(policy, tokenizer, qas, 3 * HELD_OUT_PAIRS, seed + 10_000, human.prefers_first)
     held = [r for r in drawn if pair_key(r) not in trained][:HELD_OUT_PAIRS]
     return {name: [{**r, "qa": dataclasses.asdict(r["qa"])} for r in rows] for name, rows in (("train", train),
@@ -112,15 +120,16 @@ def _preference_rows(seed: int, pairs: int, human: Human) -> dict:
 def preference_data(seed: int = 0, pairs: int = PAIRS, human: Human = Human()) -> tuple[list[dict], list[dict]]:
     """Preference pairs on the policy's own answers, labelled by the simulated human: (training, held-out).
 
-    The held-out pairs are drawn apart from the training ones, and any that repeats a training pair (the same
-    question and the same two answers) of this size, of the default size or of `FEW_PAIRS` is left out, so that the
-    default and the few-pairs reward models are tested on the same pairs. Cached on disk, and kept in memory for the
-    session (the rows are shared: do not change them).
+    Up to `PAIRS`, the training pairs are the first `pairs` of the default set, and every size is tested on the
+    default set's held-out pairs: drawn apart from the training ones, and with any pair that repeats a training pair
+    (the same question and the same two answers) left out. Cached on disk, and kept in memory for the session (the
+    rows are shared: do not change them).
     """
     check_int("seed", seed, 0, 2**31 - 1)
     check_int("pairs", pairs, 10, 5000)
-    rows = _preference_rows(seed, pairs, human)
-    return tuple([{**r, "qa": QA(**r["qa"])} for r in rows[name]] for name in ("train", "held"))
+    rows = _preference_rows(seed, max(pairs, PAIRS), human)
+    train, held = ([{**r, "qa": QA(**r["qa"])} for r in rows[name]] for name in ("train", "held"))
+    return train[:pairs], held
 
 
 def as_conversations(rows: list[dict]) -> list[dict]:
@@ -140,8 +149,8 @@ def pair_accuracy(prefers_chosen: list[bool], rows: list[dict]) -> dict:
         kept = [ok for i, ok in zip(decided, right) if keep(rows[i])]
         return sum(kept) / max(1, len(kept))
 
-    return {"accuracy": acc(lambda r: True), "fact_accuracy": acc(lambda r: abs(r["gap"]) >= 0.7),
-            "friendly_accuracy": acc(lambda r: abs(r["gap"]) < 0.7),
+    return {"accuracy": acc(lambda r: True), "fact_accuracy": acc(lambda r: abs(r["gap"]) >= FACT_GAP),
+            "friendly_accuracy": acc(lambda r: abs(r["gap"]) < FACT_GAP),
             "label_agreement": sum(prefers_chosen) / len(rows), "ordered_right": right}
 
 

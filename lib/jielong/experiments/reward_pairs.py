@@ -6,24 +6,17 @@ pairs of the policy's answers drawn apart from stage 3's data, none of them a tr
 passes over its comparisons equally often (the default model's 300 steps of 32 make about three passes over 3,000
 pairs; a tenth of the pairs gets a tenth of the steps): at equal steps, the small set would be passed over ten times
 as often and fitted to its noise, which makes more pairs look better even when their labels are coin flips.
-Defined in the chapter "Stage 3: feedback and the reward model".
+Defined in the chapter "Stage 3: more comparisons, and best-of-n".
 """
 from __future__ import annotations
 
 import functools
 
-import torch
-from transformers import AutoModelForSequenceClassification
-
-from ..evaluate import rewards
 from ..feedback import Human
-from ..models import device, quiet_progress
-from ..train import reward_modelling
 from ..validation import check_choice, check_int
 from ._common import cached
-from .preferences import (FEW_PAIRS, PAIRS, _pairs, as_conversations, feedback_questions, pair_accuracy, pair_key,
-                          policy_model, preference_data)
-from .reward import LABELS, REWARD_LR, REWARD_STEPS, _shuffled, reward_model
+from .preferences import FEW_PAIRS, PAIRS, _pairs, feedback_questions, pair_key, policy_model, preference_data
+from .reward import LABELS, REWARD_STEPS, coin_labels, held_out_order, reward_model, train_reward_model
 
 LARGE_HELD_OUT = 1500
 SIZES = (FEW_PAIRS, PAIRS)
@@ -53,20 +46,10 @@ def reward_pairs_run(pairs: int = PAIRS, labels: str = "human", seed: int = 0) -
     if (pairs, labels) == (PAIRS, "human"):
         model, tokenizer = reward_model(seed)  # the chapter's cached default model
     else:
-        # `reward_model_run` keeps no model but its default one, so the others are trained here as it trains them.
-        policy, tokenizer = policy_model(seed)
-        torch.manual_seed(seed)
-        with quiet_progress():
-            model = AutoModelForSequenceClassification.from_pretrained(policy.name_or_path, num_labels=1).to(device())
-        model.config.pad_token_id = tokenizer.pad_token_id
         train = preference_data(seed, pairs)[0]
-        data = as_conversations(train if labels == "human" else _shuffled(train, seed))
-        reward_modelling(model, tokenizer, data, steps=REWARD_STEPS * pairs // PAIRS, lr=REWARD_LR, batch_size=32,
-                         seed=seed, progress=False)
-    model.eval()
-    qas = [r["qa"] for r in held]
-    chosen = rewards(model, tokenizer, qas, [r["chosen"] for r in held])
-    rejected = rewards(model, tokenizer, qas, [r["rejected"] for r in held])
+        model = train_reward_model(train if labels == "human" else coin_labels(train, seed),
+                                   REWARD_STEPS * pairs // PAIRS, seed)[0]
+        tokenizer = policy_model(seed)[1]
     return {"pairs": pairs, "labels": labels, "steps": REWARD_STEPS * pairs // PAIRS, "held_out": len(held),
-            **pair_accuracy([c > r for c, r in zip(chosen, rejected)], held),
+            **held_out_order(model, tokenizer, held),
             "ordered_questions": [r["qa"].question for r in held if r["gap"] != 0]}  # one per "ordered_right" item
