@@ -11,7 +11,7 @@ def test_the_book_notebooks_are_the_tocs_in_order():
     names = [p.relative_to(ROOT).as_posix() for p in execute.book_notebooks()]
     assert names[0] == "book/stage0_background.ipynb" and names[-1] == "lectures/lecture08.ipynb"
     on_disk = sorted(p.relative_to(ROOT).as_posix() for d in ("book", "lectures") for p in (ROOT / d).glob("*.ipynb"))
-    assert sorted(names) == on_disk and len(names) == 17
+    assert sorted(names) == on_disk and len(names) == 18
 
 
 def test_workers_must_be_positive(tmp_path):

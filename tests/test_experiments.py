@@ -315,7 +315,7 @@ def test_the_large_held_out_pairs_are_no_training_pair():
 
 
 @pytest.mark.slow
-def test_a_dozen_live_dpo_steps_move_the_policy_beyond_noise():
+def test_the_dpo_panels_default_run_moves_the_policy_beyond_noise():
     """The DPO panel's default run raises the held-out share by more than its paired 95% interval; the control, the
     same run with a learning rate too small to move anything, changes nothing."""
     from jielong.stats import bootstrap, mean
@@ -325,9 +325,9 @@ def test_a_dozen_live_dpo_steps_move_the_policy_beyond_noise():
         diff = lambda i: mean(after, i) - mean(before, i)  # noqa: E731
         return diff(None), bootstrap(diff, len(before))
 
-    effect, (low, _) = gain(ex.dpo_live_run(0.1, 12, seed=0))
+    effect, (low, _) = gain(ex.dpo_live_run(seed=0))
     assert effect >= 0.05 and low > 0
-    control, _ = gain(ex.dpo_live_run(0.1, 12, seed=0, lr=1e-9))
+    control, _ = gain(ex.dpo_live_run(seed=0, lr=1e-9))
     assert abs(control) < 0.02
 
 

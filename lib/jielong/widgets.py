@@ -289,7 +289,7 @@ def forgetting_panel(replay: float = 0.5, kind: str = "real", method: str = "ful
 
 
 RM_PANEL_PAIRS = 1000  # the reward panel's first run: the first third of the chapter's comparisons
-RM_PANEL_STEPS = 30  # a live reward model: 30 steps of 32 pairs (the chapter's take 300)
+RM_PANEL_STEPS = 60  # a live reward model: 60 steps of 32 pairs (the chapter's take 300; 30 learnt too little)
 RL_PANEL_STEPS = 15  # a live policy run: 15 GRPO steps (the chapter's take 300)
 
 
@@ -339,7 +339,7 @@ def rl_panel(beta: float = 0.1, steps: int = RL_PANEL_STEPS, seed: int = 0,
     return Panel(knobs, run, draw, figsize=(11, 3.6))
 
 
-def dpo_panel(beta: float = 0.1, steps: int = 12, seed: int = 0) -> Panel:
+def dpo_panel(beta: float = 0.1, steps: int = 40, seed: int = 0) -> Panel:
     """DPO live, the lecture's homework: beta and steps of trl's DPO on the simulated human's pairs (8 a step); the
     loss streams in, then how often the policy finds the better answer of a held-out pair the more likely one."""
     check_beta(beta, zero_allowed=False)
