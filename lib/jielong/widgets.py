@@ -16,7 +16,7 @@ import ipywidgets as w
 from matplotlib.figure import Figure
 
 from .base import BaseSpec, base_model
-from .experiments import (FORGET_BATCH, LORA_BATCH, PAIRS, REWARD_LR, RL, SFT_BATCH, dpo_live_run,
+from .experiments import (FORGET_BATCH, LIVE_STEPS, LORA_BATCH, PAIRS, REWARD_LR, RL, SFT_BATCH, dpo_live_run,
                           forgetting_run, learning_rate_run, lora_run, pretraining_run, reward_model_run, rl_run, sft_run)
 from .models import LORA_TARGETS, PRESETS
 from .pictures import LR_MAX
@@ -339,7 +339,7 @@ def rl_panel(beta: float = 0.1, steps: int = RL_PANEL_STEPS, seed: int = 0,
     return Panel(knobs, run, draw, figsize=(11, 3.6))
 
 
-def dpo_panel(beta: float = 0.1, steps: int = 40, seed: int = 0) -> Panel:
+def dpo_panel(beta: float = 0.1, steps: int = LIVE_STEPS, seed: int = 0) -> Panel:
     """DPO live, the lecture's homework: beta and steps of trl's DPO on the simulated human's pairs (8 a step); the
     loss streams in, then how often the policy finds the better answer of a held-out pair the more likely one."""
     check_beta(beta, zero_allowed=False)

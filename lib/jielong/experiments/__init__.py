@@ -7,7 +7,7 @@ from ._common import EVAL_PEOPLE, SFT_BATCH, SMALL_WORLD, Event, cached, loss_ev
 from .adapters import IA3, IA3_TARGETS, add_ia3, ia3_run, shuffled_answers
 from .ai_feedback import JUDGES, ai_preference_data, rlaif_run
 from .background import INITS as PICTURE_INITS, LEARNING_RATES, learning_rate_run, learning_rate_sweep, shortcut_run
-from .direct_live import LIVE_BATCH, dpo_live_run, held_out_share, sft_policy_share
+from .direct_live import LIVE_BATCH, LIVE_STEPS, dpo_live_run, held_out_share, sft_policy_share
 from .fine_tuning import INITS, LORA_BATCH, SFT_PEOPLE, full_run, lora_run, sft_run
 from .forgetting import FORGET_BATCH, REPLAY_KINDS, TASK_A, forgetting_run, task_a_model, task_a_split, task_b_split
 from .imitation import STUDENT_KNOWS, TEACHER, TEACHER_STYLE, imitation_run, styled_answer, teacher_model
