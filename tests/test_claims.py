@@ -23,7 +23,10 @@ def test_few_claims_are_marked_not_shown():
                            # failing on one seed each after the base model's 1000 steps and stage 3's noisy
                            # demonstrations, first verified at e48590f
                            "lora-stays-closer", "tasks-are-forgotten", "adapters-are-a-family",
-                           "judging-is-easier-than-writing"}, marked
+                           "judging-is-easier-than-writing",
+                           # failing on seed 2 only, whose policy starts with less to gain (seeds 2 to 4 first
+                           # verified at this code in session 14)
+                           "grpo-verifiable-reward", "kto-improves"}, marked
 
 
 def test_marks_name_claims_and_leave_the_verdicts_current():
