@@ -123,7 +123,7 @@ def test_bad_initial_values_raise(knobs, message):
     (rl_panel, {"beta": -1.0}, r"beta must be a number in \[0, 10\]"),
     (rl_panel, {"steps": 0}, "steps must be an integer from 1"),
     (dpo_panel, {"beta": 0.0}, r"beta must be a number in \(0, 10\]"),
-    (dpo_panel, {"steps": 0}, "steps must be an integer from 4 to 40"),
+    (dpo_panel, {"steps": 0}, "steps must be an integer from 4 to 80"),
     (dpo_panel, {"seed": -1}, "seed must be an integer from 0"),
 ])
 def test_stage2_panels_refuse_bad_initial_values(make, knobs, message):

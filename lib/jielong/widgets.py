@@ -343,12 +343,12 @@ def dpo_panel(beta: float = 0.1, steps: int = LIVE_STEPS, seed: int = 0) -> Pane
     """DPO live, the lecture's homework: beta and steps of trl's DPO on the simulated human's pairs (8 a step); the
     loss streams in, then how often the policy finds the better answer of a held-out pair the more likely one."""
     check_beta(beta, zero_allowed=False)
-    check_int("steps", steps, 4, 40)
+    check_int("steps", steps, 4, 2 * LIVE_STEPS)
     check_int("seed", seed, 0, 2**31 - 1)
     knobs = {
         "beta": w.FloatLogSlider(value=beta, base=10, min=-2, max=1, step=0.1, description="beta",
                                  readout_format=".3g", style=STYLE),
-        "steps": w.IntSlider(value=steps, min=4, max=40, step=4, description="steps", style=STYLE),
+        "steps": w.IntSlider(value=steps, min=4, max=2 * LIVE_STEPS, step=4, description="steps", style=STYLE),
     }
 
     def run(beta, steps, callback, stop) -> dict:
