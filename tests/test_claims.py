@@ -26,7 +26,7 @@ def test_few_claims_are_marked_not_shown():
                            "judging-is-easier-than-writing",
                            # failing on seed 2 only, whose policy starts with less to gain (seeds 2 to 4 first
                            # verified at this code in session 14)
-                           "grpo-verifiable-reward", "kto-improves"}, marked
+                           "kto-improves"}, marked
 
 
 def test_marks_name_claims_and_leave_the_verdicts_current():

@@ -53,9 +53,6 @@ NOT_SHOWN: dict[str, str] = {
                      "KL from the formula"),
     "over-optimising-the-reward-model": _RL,
     "kl-penalty-holds-back": _RL,
-    "grpo-verifiable-reward": ("with a reward that checks the facts, accuracy rises by 0.38 to 0.60 on seven seeds, "
-                               "but by 0.24 on seed 2, its interval reaching down to 0.16, under the bar of 0.2: "
-                               + _SEED_2_POLICY + " (it ends at 0.98)"),
     "kto-improves": ("KTO raises true quality by 0.19 to 0.31 on seven seeds, but by 0.11 on seed 2, its interval "
                      "reaching down to 0.0198, just under the bar of 0.02: " + _SEED_2_POLICY),
 }
