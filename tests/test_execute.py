@@ -71,6 +71,24 @@ def test_the_books_models_are_trained_before_any_chapter_with_a_line_each(tmp_pa
         assert f"{name}: " in captured.out, captured.out
 
 
+@pytest.mark.parametrize("first, tries", [(2, 2), (1, 1), (0, 1)])
+def test_only_a_kernel_that_failed_to_start_is_given_one_more_try(monkeypatch, first, tries):
+    """jupyter-cache's worker returns 1 for a notebook's own error and 2 when its kernel failed (two kernels starting
+    at once can be handed the same port): only the second is tried again."""
+    from jupyter_cache.executors import basic
+
+    outcomes, calls = iter([(first, "nb"), (0, "nb")]), []
+
+    class Worker:
+        def __call__(self, data):
+            calls.append(data)
+            return next(outcomes)
+
+    monkeypatch.setattr(basic, "ExecutionWorkerLocalMProc", Worker)
+    (code, _), _ = execute._timed("data")
+    assert len(calls) == tries and code == (0 if first == 2 else first)
+
+
 def test_notebooks_run_in_parallel_with_one_thread_each_and_are_found_in_the_cache(tmp_path, capsys):
     notebooks = []
     for name in ("a", "b", "c"):
