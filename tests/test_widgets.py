@@ -165,3 +165,28 @@ def test_stage2_panels_train_draw_and_keep_their_runs(make, knobs):
         assert panel.error is None, panel.error
     assert len(panel.history) == 2 and panel.first_event_s is not None
     assert bytes(panel.image.value).startswith(b"\x89PNG") and "done" in panel.message.value
+
+
+@pytest.mark.parametrize("threads", [1, None])
+def test_a_panel_trains_on_its_threads_and_gives_torchs_back(threads):
+    import torch
+
+    from jielong.widgets import Panel
+
+    seen, original = [], torch.get_num_threads()
+    torch.set_num_threads(2)  # what a kernel on two cores has, whatever this test process was started with
+    try:
+        panel = Panel({}, lambda callback, stop: seen.append(torch.get_num_threads()) or {}, lambda fig, state: None,
+                      threads=threads)
+        panel.run(block=True)
+        assert panel.error is None and seen == [2 if threads is None else threads]
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(original)
+
+
+def test_a_panel_refuses_a_thread_count_below_one():
+    from jielong.widgets import Panel
+
+    with pytest.raises(ValueError, match="threads must be an integer from 1"):
+        Panel({}, lambda callback, stop: {}, lambda fig, state: None, threads=0)

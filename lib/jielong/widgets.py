@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
+import torch
 from matplotlib.figure import Figure
 
 from .base import BaseSpec, base_model
@@ -26,6 +27,12 @@ from .train import check_training_knobs
 from .validation import check_beta, check_choice, check_float, check_int, check_subset
 
 REDRAW_SECONDS = 1.0
+# torch threads while a panel trains. With two, each step waits for the slower thread, and beside another busy process
+# (a second notebook) one of them is often off the core: re-runs took 1.3 to 1.6 times as long as with one thread
+# (`make bench`, both ways). The small models are as fast or faster on one thread when the machine is idle; the two
+# panels that train on batches of 32 (举一反三's SFT, the reward model's comparisons) keep torch's own choice, which is
+# about 1 s faster idle.
+PANEL_THREADS = 1
 
 
 def _png(fig: Figure) -> bytes:
@@ -38,8 +45,11 @@ class Panel:
     """A generic panel: `knobs` feed `run_fn(**values, callback=..., stop=...)`; `draw(fig, state)` plots."""
 
     def __init__(self, knobs: dict[str, w.ValueWidget], run_fn: Callable[..., dict],
-                 draw: Callable[[Figure, dict], None], figsize: tuple[float, float] = (10, 3.6)):
-        self.knobs, self.run_fn, self.draw = knobs, run_fn, draw
+                 draw: Callable[[Figure, dict], None], figsize: tuple[float, float] = (10, 3.6),
+                 threads: int | None = PANEL_THREADS):
+        if threads is not None:
+            check_int("threads", threads, 1, 1024)
+        self.knobs, self.run_fn, self.draw, self.threads = knobs, run_fn, draw, threads
         self.figure = Figure(figsize=figsize)
         self.image = w.Image(format="png")
         self.message = w.HTML()
@@ -93,7 +103,10 @@ class Panel:
         self._stop.set()
 
     def _work(self) -> None:
+        threads = torch.get_num_threads()
         try:
+            if self.threads is not None:
+                torch.set_num_threads(self.threads)
             self.result = self.run_fn(**self._state["values"], callback=self._on_event, stop=self._stop)
             self._state["result"] = self.result
             if not self.result.get("stopped"):
@@ -106,6 +119,7 @@ class Panel:
             kind = "Invalid setting" if isinstance(err, ValueError) else type(err).__name__
             self.message.value = f'<span style="color:#b00020"><b>{kind}:</b> {html.escape(str(err))}</span>'
         finally:
+            torch.set_num_threads(threads)
             self._set_running(False)
 
     def _on_event(self, event: dict) -> None:
@@ -226,7 +240,7 @@ def ju_yi_fan_san_panel(diversity: int = 5, sft_people: int = 200, steps: int = 
     def draw(fig, state) -> None:
         draw_ju_yi_fan_san(fig, _live_curve(state), state["values"]["steps"], state["history"])
 
-    panel = Panel(knobs, run, draw)
+    panel = Panel(knobs, run, draw, threads=None)
     return panel
 
 
@@ -311,7 +325,7 @@ def reward_model_panel(pairs: int = RM_PANEL_PAIRS, steps: int = RM_PANEL_STEPS,
     def draw(fig, state) -> None:
         draw_reward_model_panel(fig, _live_curve(state), state["values"]["steps"], state["history"])
 
-    return Panel(knobs, run, draw)
+    return Panel(knobs, run, draw, threads=None)
 
 
 RL_PANEL_SAMPLES = 4  # answers to each question at a live checkpoint (the book's runs take 8)
