@@ -28,7 +28,7 @@ from .validation import check_beta, check_choice, check_float, check_int, check_
 
 REDRAW_SECONDS = 1.0
 # torch threads while a panel trains. With two, each step waits for the slower thread, and beside another busy process
-# (a second notebook) one of them is often off the core: re-runs took 1.3 to 1.6 times as long as with one thread
+# (a second notebook) one of them is often off the core: re-runs took 1.2 to 1.6 times as long as with one thread
 # (`make bench`, both ways). The small models are as fast or faster on one thread when the machine is idle; the two
 # panels that train on batches of 32 (举一反三's SFT, the reward model's comparisons) keep torch's own choice, which is
 # about 1 s faster idle.
