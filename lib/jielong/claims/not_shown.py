@@ -21,7 +21,10 @@ NOT_SHOWN: dict[str, str] = {
                       "seeds 2, 3, 4, 5 and 7 clear it (0.65 to 0.83), seeds 0, 1 and 6 do not (0.50, 0.48, 0.46)"),
     "lora-matches-full-fine-tuning": (_LORA + ": on seeds 0, 2, 3, 6 and 7 LoRA answers about 0.8 of its taught "
                                       "questions where full fine-tuning answers all (a gap of 0.19 to 0.20, bar 0.1); "
-                                      "on seeds 1, 4 and 5 it answers all of them too"),
+                                      "on seeds 1, 4 and 5 it answers all of them too. Every miss is one of the two "
+                                      "questions that differ by a word, 'Where' and 'When was X born?': on those five "
+                                      "seeds LoRA gets exactly one of the two right for 94 to 99 of 100 people, and "
+                                      "every other question right"),
     "lora-forgets-less": (_LORA + ": on seeds 1 and 7 LoRA keeps no more of the base model's facts than full "
                           "fine-tuning (-0.03 and 0.04, bar 0.1); on the other six it keeps 0.17 to 0.55 more"),
     "lora-stays-closer": ("LoRA's weights end 0.79 to 0.87 of full fine-tuning's distance from the base on seven seeds, "
