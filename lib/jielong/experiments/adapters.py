@@ -14,12 +14,12 @@ from peft import IA3Config, PeftModel, get_peft_model
 from transformers import PreTrainedModel
 
 from ..base import BaseSpec, base_model
-from ..models import LORA_TARGETS, add_lora, count_parameters, no_checkpointing_warning
+from ..models import LORA_TARGETS, count_parameters, no_checkpointing_warning
 from ..train import chat, check_training_knobs, sft
 from ..validation import check_choice, check_int
-from ..worlds import QA, qa_pairs
+from ..worlds import QA, biographies, qa_pairs
 from ._common import EVAL_PEOPLE, cached
-from .fine_tuning import LORA_BATCH, MAX_EVAL_PEOPLE, SFT_PEOPLE, _scores
+from .fine_tuning import LORA_BATCH, MAX_EVAL_PEOPLE, SFT_PEOPLE, _scores, lora_adapter, unread_tokens
 
 IA3_TARGETS = ("k_proj", "v_proj", "down_proj")
 IA3 = {"lr": 0.3, "steps": 300}  # IA3 only rescales, so it needs a far larger learning rate than LoRA (3e-3)
@@ -61,10 +61,11 @@ def ia3_run(answers: str = "right", lr: float = IA3["lr"], steps: int = IA3["ste
     taught = qa_pairs(seen) if answers == "right" else shuffled_answers(qa_pairs(seen), seed)
     torch.manual_seed(seed)
     model = add_ia3(copy.deepcopy(base))
-    run = sft(model, tokenizer, [chat(q.question, q.answer) for q in taught], steps=steps, lr=lr,
-              batch_size=LORA_BATCH, seed=seed, progress=False)
+    conversations = [chat(q.question, q.answer) for q in taught]
+    run = sft(model, tokenizer, conversations, steps=steps, lr=lr, batch_size=LORA_BATCH, seed=seed, progress=False)
     trainable = count_parameters(model, trainable_only=True)
-    lora = count_parameters(add_lora(copy.deepcopy(base), 8, LORA_TARGETS), trainable_only=True)
+    tokens = unread_tokens(tokenizer, biographies(spec.world.people, spec.diversity), conversations)
+    lora = count_parameters(lora_adapter(base, 8, LORA_TARGETS, tokens), trainable_only=True)  # as `lora_run` trains
     model = model.merge_and_unload()
     return {"answers": answers, "lr": lr, "steps": run.steps, "seconds": run.seconds, "curve": run.curve,
             "trainable": trainable, "trainable_share": trainable / count_parameters(base),
