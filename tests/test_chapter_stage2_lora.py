@@ -16,4 +16,5 @@ def test_chapter_runs_and_shows_its_results(built_book):
     text = printed_in(nb)
     assert "rank must be an integer from 1 to 128" in text and "targets must be chosen from" in text
     assert "IA3" in text and "LoRA at rank 8" in text
-    assert "LoRA answers exactly one of the two birth questions right for" in text, "the breakdown of LoRA's misses"
+    assert "tokens of the fine-tuning data that pre-training never read: <|user|>" in text
+    assert "With its embeddings frozen, LoRA answers exactly one of the two birth questions right for" in text

@@ -60,6 +60,7 @@ def test_same_seed_same_numbers(monkeypatch, tmp_path):
     (lambda: ex.lora_run(targets=("attention",)), "targets must be chosen from"),
     (lambda: ex.lora_run(targets=()), "targets must name at least one"),
     (lambda: ex.lora_run(steps=0), "steps must be an integer from 1"),
+    (lambda: ex.lora_run(unread_embeddings=1), "unread_embeddings must be True or False"),
     (lambda: ex.forgetting_run(replay=1.5), r"replay must be a number in \[0, 1\]"),
     (lambda: ex.forgetting_run(replay=-0.1), r"replay must be a number in \[0, 1\]"),
     (lambda: ex.forgetting_run(kind="dreamt"), "kind must be one of 'real', 'generated', 'task-b'"),
@@ -357,6 +358,44 @@ def test_a_reward_model_on_fewer_comparisons_learns_from_the_first_ones_none_of_
     decided = run["ordered_right"]
     assert wilson(sum(decided), len(decided))[0] > 0.5, run["accuracy"]
     assert run["accuracy"] >= ex.reward_model_run(RM_PANEL_PAIRS, 1, seed=0)["accuracy"] + 0.1
+
+
+def test_the_unread_tokens_are_in_the_conversations_and_never_in_the_pre_training_text():
+    from jielong.base import tokenizer_for
+    from jielong.train import chat, tokenize_documents
+
+    world = World(0)
+    tokenizer = tokenizer_for(world)
+    read = biographies(world.people, 5)
+    taught = [chat(q.question, q.answer) for q in qa_pairs(world.people[: ex.SFT_PEOPLE])]
+    unread = ex.fine_tuning.unread_tokens(tokenizer, read, taught)
+    names = tokenizer.convert_ids_to_tokens(unread)
+    assert {"<|user|>", "<|assistant|>", "<|end|>", "?", "ĠWhere", "ĠWhen"} <= set(names)
+    assert "Ġborn" not in names and tokenizer.bos_token not in names  # read in every biography
+    assert not set(unread) & {i for document in tokenize_documents(tokenizer, read) for i in document["input_ids"]}
+
+
+def test_the_lora_adapter_trains_only_its_matrices_and_the_unread_tokens_embeddings():
+    import torch
+
+    from jielong.models import build_model, count_parameters, add_lora
+    from jielong.train import chat, sft
+    from jielong.base import tokenizer_for
+
+    tokenizer = tokenizer_for(World(0))
+    base = build_model("nano", len(tokenizer), seed=0)
+    tokens = tokenizer.convert_tokens_to_ids(["<|end|>", "ĠWhere"])
+    adapted = ex.fine_tuning.lora_adapter(base, 4, ("q_proj", "v_proj"), tokens)
+    plain = count_parameters(add_lora(build_model("nano", len(tokenizer), seed=0), 4, ("q_proj", "v_proj")),
+                             trainable_only=True)
+    assert count_parameters(adapted, trainable_only=True) == plain + len(tokens) * base.config.hidden_size
+    sft(adapted, tokenizer, [chat(q.question, q.answer) for q in qa_pairs(World(0).people[:8])], steps=3, lr=1e-2,
+        batch_size=4, seed=0, progress=False)
+    merged = adapted.merge_and_unload().get_input_embeddings().weight
+    moved = (merged - base.get_input_embeddings().weight).abs().sum(dim=1).nonzero().flatten().tolist()
+    assert moved == sorted(tokens)  # the adapter's base is a copy, left as it was; only the two rows moved
+    assert torch.equal(base.get_input_embeddings().weight, build_model("nano", len(tokenizer), seed=0)
+                       .get_input_embeddings().weight)
 
 
 def test_the_ia3_control_keeps_the_questions_and_shuffles_their_answers():
