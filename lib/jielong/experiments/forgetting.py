@@ -15,11 +15,12 @@ from transformers import PreTrainedModel, PreTrainedTokenizerFast
 
 from ..base import BaseSpec
 from ..evaluate import qa_accuracy, qa_correct, sample_conversations
-from ..models import LORA_TARGETS, add_lora
+from ..models import LORA_TARGETS
 from ..train import chat, check_training_knobs, sft
 from ..validation import check_choice, check_float
-from ..worlds import QA, World, kind_questions, qa_pairs
+from ..worlds import QA, World, biographies, kind_questions, qa_pairs
 from ._common import Event, cached, fine_tuned_base
+from .fine_tuning import lora_adapter, unread_tokens
 
 TASK_A = {"people": 48, "steps": 300, "lr": 2e-3, "batch_size": 16}
 FORGET_BATCH = 16
@@ -89,11 +90,15 @@ def forgetting_run(replay: float = 0.0, kind: str = "real", method: str = "full"
     truth = {q.question: q.answer for q in qa_pairs(world.people)}
     a_before_correct = qa_correct(model, tokenizer, a_test)
     a_before, b_before = sum(a_before_correct) / len(a_test), qa_accuracy(model, tokenizer, b_test)
-    if method == "lora":
-        torch.manual_seed(seed)  # the adapter's initial weights, whatever ran before in this process
-        model = add_lora(model, 8, LORA_TARGETS)
     data = [chat(q.question, q.answer) for q in b_train] + replayed
     random.Random(f"mix-{seed}").shuffle(data)
+    if method == "lora":
+        # The embeddings of the tokens of this data that task A's model never read (in the base's biographies or in
+        # task A) train beside the adapter, as in `lora_run`: task B's words bring byte pieces no earlier step read.
+        read = biographies(world.people, BaseSpec().diversity)
+        tokens = sorted(set(unread_tokens(tokenizer, read, data)) - set(unread_tokens(tokenizer, read, _task_a(world))))
+        torch.manual_seed(seed)  # the adapter's initial weights, whatever ran before in this process
+        model = lora_adapter(model, 8, LORA_TARGETS, tokens)
     checkpoints = [{"step": 0, "a": a_before, "b": b_before}]
     if callback is not None:
         callback(checkpoints[0])
